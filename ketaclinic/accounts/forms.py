@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+
+from ketaclinic.accounts.models import Site, User
+from ketaclinic.accounts.roles import Role
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True,
+                               "autocomplete": "username"}))
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class MfaVerifyForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^\d{6}$",
+        label="6-digit code",
+        error_messages={"invalid": "Enter the 6 digits your authenticator app shows now."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                      "autofocus": True}),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Token name",
+                           help_text="What the token is for, for example 'lab interface'.")
+
+
+class StaffForm(forms.ModelForm[User]):
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    sites = forms.ModelMultipleChoiceField(queryset=Site.objects.none(),
+                                           widget=forms.CheckboxSelectMultiple)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+        help_text="At least 12 characters, not a common password. Leave empty to keep it.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "is_active"]
+
+    def __init__(self, *args: Any, manageable_sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sites"].queryset = manageable_sites  # type: ignore[attr-defined]  # ModelMultipleChoiceField
+        if self.instance.pk is None:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = "At least 12 characters, not a common password."
+        else:
+            self.initial["roles"] = sorted(self.instance.role_names)
+            self.initial["sites"] = list(self.instance.sites.filter(id__in=manageable_sites))
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data.get("password") or ""
+        if password:
+            validate_password(password, self.instance)
+        return password

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from ketaclinic.accounts.services import auth_logout_record
+
+LAST_SEEN_KEY = "ketaclinic_last_seen"
+# Paths an unverified or anonymous person may reach without being bounced.
+_OPEN_PREFIXES = (
+    "/accounts/login",
+    "/accounts/logout",
+    "/accounts/mfa",
+    "/static/",
+    "/healthz",
+    "/api/",
+)
+
+
+class IdleLogoutMiddleware:
+    """Log staff off after KETACLINIC_IDLE_LOGOUT_SECONDS without a request (HIPAA auto-logoff).
+
+    The last-seen time lives in the session (database-backed), so it holds across app servers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            if last_seen is not None and now - last_seen > settings.KETACLINIC_IDLE_LOGOUT_SECONDS:
+                user = request.user
+                logout(request)
+                auth_logout_record(user=user, reason="idle timeout")  # type: ignore[arg-type]  # authenticated above
+                messages.info(request, "You were signed out after 15 minutes without activity.")
+                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
+            request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """With KETACLINIC_REQUIRE_MFA on, staff must pass a TOTP check before any page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.KETACLINIC_REQUIRE_MFA
+            and request.user.is_authenticated
+            and not request.user.is_verified()  # type: ignore[union-attr]  # added by OTPMiddleware
+            and not request.path.startswith(_OPEN_PREFIXES)
+        ):
+            return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.path})}")
+        return self.get_response(request)

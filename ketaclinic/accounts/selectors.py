@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ketaclinic.accounts.models import ApiToken, Site, User
+from ketaclinic.accounts.roles import Perm
+from ketaclinic.core.errors import NotFoundError, PermissionDeniedError
+
+
+def sites_for_user(*, user: User) -> QuerySet[Site]:
+    return Site.objects.filter(id__in=user.site_ids).order_by("name")
+
+
+def staff_list(*, actor: User) -> QuerySet[User]:
+    """Staff at the clinic admin's sites, with roles and sites loaded in two queries."""
+    if not actor.has_role_perm(Perm.STAFF_MANAGE):
+        raise PermissionDeniedError("Only a clinic admin can manage staff accounts.")
+    return (
+        User.objects.filter(sites__id__in=actor.site_ids)
+        .distinct()
+        .prefetch_related("sites", "role_assignments")
+        .order_by("username")
+    )
+
+
+def staff_get(*, actor: User, user_id: int) -> User:
+    user = staff_list(actor=actor).filter(pk=user_id).first()
+    if user is None:
+        raise NotFoundError("No such staff member at your sites.")
+    return user
+
+
+def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at")

@@ -1,0 +1,26 @@
+"""The REST API at /api/v1/: one ninja Router per app, bearer tokens, JSON errors."""
+
+from __future__ import annotations
+
+from csp.decorators import csp_update
+from ninja import NinjaAPI, Swagger
+
+from ketaclinic.core.api import BearerTokenAuth, install_error_handlers
+from ketaclinic.patients.api import router as patients_router
+
+api = NinjaAPI(
+    title="Ketaclinic API",
+    version="1",
+    description=(
+        "Site-scoped clinical API. Authenticate with a personal access token from your "
+        "profile page: `Authorization: Bearer <token>`. Errors are JSON "
+        '`{"detail": ..., "code": ...}`.'
+    ),
+    auth=BearerTokenAuth(),
+    urls_namespace="api",
+    docs=Swagger(),
+    # Swagger UI (vendored in django-ninja) sets inline styles; scripts stay 'self' only.
+    docs_decorator=csp_update({"style-src": ["'unsafe-inline'"]}),
+)
+install_error_handlers(api)
+api.add_router("/", patients_router)

@@ -1,0 +1,13 @@
+"""The laptop demo: SQLite under var/, console email, MFA off (the login page says so)."""
+
+from __future__ import annotations
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env_bool, stored_secret_key
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or stored_secret_key(VAR_DIR / "secret_key")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+KETACLINIC_DEMO = True
+KETACLINIC_REQUIRE_MFA = env_bool("KETACLINIC_REQUIRE_MFA", False)

@@ -1,0 +1,12 @@
+"""Tests: fast hashing, MFA off unless a test turns it on, same database choice as everyone."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+KETACLINIC_REQUIRE_MFA = False
+KETACLINIC_DEMO = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from ketaclinic.config.api import api
+from ketaclinic.core.views import healthz_view
+
+urlpatterns = [
+    path("", include("ketaclinic.core.urls")),
+    path("accounts/", include("ketaclinic.accounts.urls")),
+    path("patients/", include("ketaclinic.patients.urls")),
+    path("audit/", include("ketaclinic.audit.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", healthz_view, name="healthz"),
+]

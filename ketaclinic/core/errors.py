@@ -1,0 +1,50 @@
+"""Errors a service raises when a request cannot be carried out.
+
+Each carries a stable machine code (for the API's `code`) and a message a nurse can act on.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_INPUT = "invalid_input"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_AUTHENTICATED = "not_authenticated"
+    CONFLICT = "conflict"
+
+
+class ApplicationError(Exception):
+    """A refusal with a clear message; views turn it into a 4xx, never a 500."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode = ErrorCode.INVALID_INPUT,
+        field_errors: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field_errors = field_errors or {}
+
+
+class NotFoundError(ApplicationError):
+    """Missing, or outside the user's sites: the two must look identical to the caller."""
+
+    status_code = 404
+
+    def __init__(self, message: str = "Not found.") -> None:
+        super().__init__(message, code=ErrorCode.NOT_FOUND)
+
+
+class PermissionDeniedError(ApplicationError):
+    status_code = 403
+
+    def __init__(self, message: str = "Your role does not allow this.") -> None:
+        super().__init__(message, code=ErrorCode.PERMISSION_DENIED)
