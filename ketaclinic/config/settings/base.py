@@ -7,6 +7,10 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
+
+# Lets runtime code write generic types such as forms.ModelForm[User] (django-stubs).
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -163,6 +167,9 @@ KETACLINIC_REQUIRE_MFA = env_bool("KETACLINIC_REQUIRE_MFA", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("KETACLINIC_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock the account, not the address: a clinic's staff share one NAT address, and locking it
+# would lock out the whole clinic after one person's typos (axes.W006 is about that choice).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -10,3 +10,4 @@ KETACLINIC_REQUIRE_MFA = False
 KETACLINIC_DEMO = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None  # served from the source tree by WhiteNoise finders; no collectstatic needed
