@@ -37,10 +37,22 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--patients", "patients", default=200, show_default=True, type=click.IntRange(0),
-              help="How many synthetic patients to add, spread over the demo sites.")
-@click.option("--seed", "seed", default=42, show_default=True, type=int,
-              help="Random seed: the same seed on an empty database gives the same data.")
+@click.option(
+    "--patients",
+    "patients",
+    default=200,
+    show_default=True,
+    type=click.IntRange(0),
+    help="How many synthetic patients to add, spread over the demo sites.",
+)
+@click.option(
+    "--seed",
+    "seed",
+    default=42,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed on an empty database gives the same data.",
+)
 def seed(patients: int, seed: int) -> None:
     """Load synthetic demo data: the two demo sites, the demo staff and N fake patients."""
     _setup_django()
@@ -56,10 +68,20 @@ def seed(patients: int, seed: int) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int,
-              show_default="8000, or $PORT", help="Port to listen on.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1),
-              help="gunicorn worker processes.")
+@click.option(
+    "--port",
+    default=lambda: int(os.environ.get("PORT", "8000")),
+    type=int,
+    show_default="8000, or $PORT",
+    help="Port to listen on.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="gunicorn worker processes.",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve Ketaclinic with gunicorn (put a TLS proxy in front of it in production)."""
     _setup_django()
@@ -68,17 +90,31 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def _serve(*, host: str, port: int, workers: int) -> None:
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    args = [gunicorn, "ketaclinic.config.wsgi:application", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--access-logfile", "-",
-            # Query strings can carry search terms: log the path only, never the query.
-            "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
+    args = [
+        gunicorn,
+        "ketaclinic.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        # Query strings can carry search terms: log the path only, never the query.
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+    ]
     os.execv(gunicorn, args)  # noqa: S606  # replaces this process with the server
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int,
-              show_default="8000, or $PORT", help="Port to listen on.")
+@click.option(
+    "--port",
+    default=lambda: int(os.environ.get("PORT", "8000")),
+    type=int,
+    show_default="8000, or $PORT",
+    help="Port to listen on.",
+)
 def demo(host: str, port: int) -> None:
     """Migrate, load the demo data once (re-running keeps your data), print logins, serve."""
     _setup_django()
@@ -119,7 +155,9 @@ def token_create(username: str, name: str) -> None:
     if user is None:
         raise click.ClickException(f"No active user {username!r}: check the username.")
     created, secret = api_token_create(actor=user, user=user, name=name)
-    click.echo(f"Token {created.pk} ({created.name}) for {username}. Store it now; it is not shown again:")
+    click.echo(
+        f"Token {created.pk} ({created.name}) for {username}. Store it now; it is shown once:"
+    )
     click.echo(secret)
 
 

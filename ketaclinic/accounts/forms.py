@@ -10,9 +10,13 @@ from ketaclinic.accounts.roles import Role
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True,
-                               "autocomplete": "username"}))
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class MfaVerifyForm(forms.Form):
@@ -20,20 +24,25 @@ class MfaVerifyForm(forms.Form):
         regex=r"^\d{6}$",
         label="6-digit code",
         error_messages={"invalid": "Enter the 6 digits your authenticator app shows now."},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
-                                      "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
     )
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Token name",
-                           help_text="What the token is for, for example 'lab interface'.")
+    name = forms.CharField(
+        max_length=80,
+        label="Token name",
+        help_text="What the token is for, for example 'lab interface'.",
+    )
 
 
 class StaffForm(forms.ModelForm[User]):
     roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
-    sites = forms.ModelMultipleChoiceField(queryset=Site.objects.none(),
-                                           widget=forms.CheckboxSelectMultiple)
+    sites = forms.ModelMultipleChoiceField(
+        queryset=Site.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         required=False,

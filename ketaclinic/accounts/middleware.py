@@ -41,7 +41,7 @@ class IdleLogoutMiddleware:
             if last_seen is not None and now - last_seen > settings.KETACLINIC_IDLE_LOGOUT_SECONDS:
                 user = request.user
                 logout(request)
-                auth_logout_record(user=user, reason="idle timeout")  # type: ignore[arg-type]  # authenticated above
+                auth_logout_record(user=user, reason="idle timeout")
                 messages.info(request, "You were signed out after 15 minutes without activity.")
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
             request.session[LAST_SEEN_KEY] = now
@@ -58,7 +58,7 @@ class MfaRequiredMiddleware:
         if (
             settings.KETACLINIC_REQUIRE_MFA
             and request.user.is_authenticated
-            and not request.user.is_verified()  # type: ignore[union-attr]  # added by OTPMiddleware
+            and not request.user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
             return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.path})}")

@@ -71,9 +71,7 @@ class RoleAssignment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "role"], name="unique_role_per_user"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="role_is_known"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="role_is_known"),
         ]
 
     def __str__(self) -> str:

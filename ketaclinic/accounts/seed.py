@@ -12,7 +12,11 @@ DEMO_PASSWORD = "ketaclinic-demo"  # noqa: S105  # published demo-only password
 
 DEMO_SITES = [
     ("Boston, MA", "boston", "100 Example Street, Boston, MA 02100 (fictional)"),
-    ("West Hartford, CT", "west-hartford", "200 Sample Avenue, West Hartford, CT 06100 (fictional)"),
+    (
+        "West Hartford, CT",
+        "west-hartford",
+        "200 Sample Avenue, West Hartford, CT 06100 (fictional)",
+    ),
 ]
 
 # username, first name, last name, role, site slugs
@@ -50,8 +54,12 @@ def seed_sites_and_staff() -> list[Site]:
     for username, first, last, role, slugs in DEMO_STAFF:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"first_name": first, "last_name": last, "password": password_hash,
-                      "email": f"{username}@example.org"},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "password": password_hash,
+                "email": f"{username}@example.org",
+            },
         )
         if created:
             user.sites.set([sites[slug] for slug in slugs])

@@ -14,7 +14,7 @@ from ketaclinic.audit.models import Action, Outcome
 from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 
-TOKEN_PREFIX = "kc_"
+TOKEN_PREFIX = "kc_"  # noqa: S105  # a public marker, not a secret
 
 
 def token_digest(secret: str) -> str:
@@ -48,8 +48,13 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=Action.UPDATE, target_type="api_token",
-                     target_id=token.pk, detail="revoked")
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target_type="api_token",
+            target_id=token.pk,
+            detail="revoked",
+        )
     return token
 
 

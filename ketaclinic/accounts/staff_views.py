@@ -29,8 +29,9 @@ def staff_edit_view(request: HttpRequest, user_id: int | None = None) -> HttpRes
     member = selectors.staff_get(actor=actor, user_id=user_id) if user_id else User()
     if user_id is None:
         selectors.staff_list(actor=actor)  # refuses anyone who is not a clinic admin
-    form = StaffForm(request.POST or None, instance=member,
-                     manageable_sites=selectors.sites_for_user(user=actor))
+    form = StaffForm(
+        request.POST or None, instance=member, manageable_sites=selectors.sites_for_user(user=actor)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_save(
@@ -50,5 +51,6 @@ def staff_edit_view(request: HttpRequest, user_id: int | None = None) -> HttpRes
             messages.success(request, f"Saved {form.instance.username}.")
             return redirect("accounts:staff_list")
     status = 400 if form.errors else 200
-    return render(request, "accounts/staff_form.html", {"form": form, "member": member},
-                  status=status)
+    return render(
+        request, "accounts/staff_form.html", {"form": form, "member": member}, status=status
+    )

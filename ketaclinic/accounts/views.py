@@ -47,8 +47,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             "the account is locked for 15 minutes.",
         )
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)},
-                  status=status)
+    return render(
+        request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status
+    )
 
 
 @require_POST

@@ -38,7 +38,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AuditImmutableError("Audit events are append-only and cannot be updated.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]  # deleting is refused outright
+    def delete(self) -> NoReturn:  # deleting is refused outright
         raise AuditImmutableError("Audit events are append-only and cannot be deleted.")
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:

@@ -20,8 +20,9 @@ class AuditFilter:
     action: str = ""
 
 
-def audit_events(*, user: User, filters: AuditFilter, perm: Perm = Perm.AUDIT_VIEW
-                 ) -> QuerySet[AuditEvent]:
+def audit_events(
+    *, user: User, filters: AuditFilter, perm: Perm = Perm.AUDIT_VIEW
+) -> QuerySet[AuditEvent]:
     """Events at the reviewer's sites, plus site-less events (sign-ins) of their sites' staff."""
     require_perm(user=user, perm=perm, target_type="audit_log")
     own_staff = User.objects.filter(sites__id__in=user.site_ids).values("id")

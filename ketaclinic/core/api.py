@@ -48,8 +48,14 @@ def reject_unknown_params(request: HttpRequest, allowed: set[str]) -> None:
         )
 
 
-def _error(api: NinjaAPI, request: HttpRequest, status: int, detail: str, code: str,
-           errors: list[dict[str, Any]] | None = None) -> HttpResponse:
+def _error(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    code: str,
+    errors: list[dict[str, Any]] | None = None,
+) -> HttpResponse:
     body: dict[str, Any] = {"detail": detail, "code": code}
     if errors is not None:
         body["errors"] = errors
@@ -76,9 +82,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return _error(api, request, 401,
-                      "Send a valid personal access token as 'Authorization: Bearer <token>'.",
-                      ErrorCode.NOT_AUTHENTICATED.value)
+        return _error(
+            api,
+            request,
+            401,
+            "Send a valid personal access token as 'Authorization: Bearer <token>'.",
+            ErrorCode.NOT_AUTHENTICATED.value,
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -11,7 +11,7 @@ def acting_user(request: HttpRequest) -> User:
     """The signed-in staff member; views call this after @login_required."""
     user = request.user
     if not isinstance(user, User):
-        raise TypeError("acting_user() needs a signed-in user: decorate the view with login_required")
+        raise TypeError("acting_user() needs a signed-in user: use @login_required")
     return user
 
 

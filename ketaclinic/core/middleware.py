@@ -7,8 +7,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ketaclinic.core.errors import ApplicationError
 from ketaclinic.core.context import RequestContext, request_context_reset, request_context_set
+from ketaclinic.core.errors import ApplicationError
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 

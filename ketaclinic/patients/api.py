@@ -26,8 +26,12 @@ def list_patients(request: HttpRequest, params: Query[PatientListParams]) -> dic
     queryset = selectors.patient_list(user=user, query=params.q)
     items = list(queryset[params.offset : params.offset + params.limit])
     selectors.patient_list_audit(user=user, patients=items)
-    return {"count": queryset.count(), "limit": params.limit, "offset": params.offset,
-            "items": items}
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": items,
+    }
 
 
 @router.get("/patients/{patient_id}", response={200: PatientOut, 403: ErrorOut, 404: ErrorOut})

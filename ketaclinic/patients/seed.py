@@ -38,8 +38,9 @@ def _fake_patient(fake: Faker, rng: random.Random, site: Site, number: int) -> P
     )
 
 
-def seed_patients(*, sites: list[Site], count: int, seed: int,
-                  progress: Callable[[int], object] | None = None) -> int:
+def seed_patients(
+    *, sites: list[Site], count: int, seed: int, progress: Callable[[int], object] | None = None
+) -> int:
     """Write `count` patients spread over `sites` in batches; MRNs continue after existing ones."""
     fake = Faker("en_US")
     fake.seed_instance(seed)
@@ -60,7 +61,12 @@ def seed_patients(*, sites: list[Site], count: int, seed: int,
             progress(size)
     with transaction.atomic():
         for site in sites:
-            audit_record(actor=None, actor_username="ketaclinic seed", action=Action.CREATE,
-                         site=site, target_type="patient_batch",
-                         detail=f"synthetic patients seeded with seed {seed}")
+            audit_record(
+                actor=None,
+                actor_username="ketaclinic seed",
+                action=Action.CREATE,
+                site=site,
+                target_type="patient_batch",
+                detail=f"synthetic patients seeded with seed {seed}",
+            )
     return written

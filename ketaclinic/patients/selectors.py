@@ -101,6 +101,11 @@ def patient_get(*, user: User, patient_id: int, target_type: str = "patient") ->
             detail="outside user's sites" if existing else "no such patient",
         )
         raise NotFoundError("No patient with that id at your sites.")
-    audit_record(actor=user, action=Action.READ, patient=patient, target_type=target_type,
-                 target_id=patient.pk)
+    audit_record(
+        actor=user,
+        action=Action.READ,
+        patient=patient,
+        target_type=target_type,
+        target_id=patient.pk,
+    )
     return patient

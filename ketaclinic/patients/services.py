@@ -48,6 +48,11 @@ def patient_create(
     )
     patient.full_clean()
     patient.save()
-    audit_record(actor=actor, action=Action.CREATE, patient=patient, target_type="patient",
-                 target_id=patient.pk)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        patient=patient,
+        target_type="patient",
+        target_id=patient.pk,
+    )
     return patient

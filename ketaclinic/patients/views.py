@@ -16,8 +16,9 @@ from ketaclinic.patients import selectors
 def patient_list_view(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     query = request.GET.get("q", "").strip()[:100]
-    paginator = Paginator(selectors.patient_list(user=user, query=query),
-                          settings.KETACLINIC_PAGE_SIZE)
+    paginator = Paginator(
+        selectors.patient_list(user=user, query=query), settings.KETACLINIC_PAGE_SIZE
+    )
     page = paginator.get_page(request.GET.get("page"))
     selectors.patient_list_audit(user=user, patients=list(page.object_list))
     template = "patients/_patient_table.html" if is_htmx(request) else "patients/list.html"

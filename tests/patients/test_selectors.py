@@ -18,5 +18,9 @@ def test_patient_get_at_another_site_is_not_found_and_audited_as_denied(
 
     denial = AuditEvent.objects.get(actor=wh_therapist)
     assert (denial.action, denial.outcome, denial.patient_id, denial.site_id) == (
-        Action.ACCESS_DENIED, Outcome.DENIED, patient.pk, boston.pk)
+        Action.ACCESS_DENIED,
+        Outcome.DENIED,
+        patient.pk,
+        boston.pk,
+    )
     assert denial.detail == "outside user's sites"

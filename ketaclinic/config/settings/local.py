@@ -11,4 +11,5 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or stored_secret_key(VAR_DIR / 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 KETACLINIC_DEMO = True
 KETACLINIC_REQUIRE_MFA = env_bool("KETACLINIC_REQUIRE_MFA", False)
-STATIC_ROOT = None  # served from the source tree by WhiteNoise finders; no collectstatic needed
+# Static files come from the source tree through WhiteNoise finders: no collectstatic here.
+STATIC_ROOT = None  # type: ignore[assignment]  # base sets a Path for production

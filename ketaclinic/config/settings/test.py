@@ -10,4 +10,5 @@ KETACLINIC_REQUIRE_MFA = False
 KETACLINIC_DEMO = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
-STATIC_ROOT = None  # served from the source tree by WhiteNoise finders; no collectstatic needed
+# Static files come from the source tree through WhiteNoise finders: no collectstatic here.
+STATIC_ROOT = None  # type: ignore[assignment]  # base sets a Path for production
