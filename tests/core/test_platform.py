@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_is_200_when_the_database_answers(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_fails(client, db):
+    from unittest import mock
+
+    from django.db.backends.utils import CursorWrapper
+
+    with mock.patch.object(CursorWrapper, "execute", side_effect=DatabaseError("refused")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_every_page_carries_the_security_headers(client, db):
+    response = client.get("/accounts/login/")
+
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cache-Control"] == "no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_request_id_is_generated_or_kept_when_well_formed(client, db):
+    generated = client.get("/healthz")
+    kept = client.get("/healthz", headers={"X-Request-ID": "proxy-req-0001"})
+    forged = client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
+
+    assert len(generated["X-Request-ID"]) == 32
+    assert kept["X-Request-ID"] == "proxy-req-0001"
+    assert forged["X-Request-ID"] != "bad id\nwith newline"
+
+
+def test_pages_link_only_vendored_assets(client, db):
+    html = client.get("/accounts/login/").content.decode()
+
+    assert 'src="/static/vendor/htmx/htmx.min.js"' in html
+    assert 'href="/static/vendor/pico/pico.min.css"' in html
+    assert "https://" not in html
+    assert client.get("/static/vendor/htmx/htmx.min.js").status_code == 200
+
+
+def test_demo_login_page_says_mfa_is_off(client, db):
+    html = client.get("/accounts/login/").content.decode()
+
+    assert "Two-factor sign-in is <strong>off</strong> in this demo" in html
+
+
+def _django(settings: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(  # noqa: S603  # fixed arguments, our own interpreter
+        [sys.executable, "-m", "django", *args],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": settings, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.slow_subprocess
+def test_production_settings_pass_django_deploy_check(tmp_path):
+    result = _django(
+        "ketaclinic.config.settings.production",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY="x" * 20 + "production-test-key-0123456789-abcdefghijklmnop",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        DJANGO_ALLOWED_HOSTS="clinic.example.org",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.slow_subprocess
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    result = _django(
+        "ketaclinic.config.settings.production",
+        "check",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    )
+
+    assert result.returncode == 1
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_demo_secret_key_is_generated_once_and_kept(tmp_path):
+    from ketaclinic.config.settings.base import stored_secret_key
+
+    first = stored_secret_key(tmp_path / "secret_key")
+    second = stored_secret_key(tmp_path / "secret_key")
+
+    assert first == second
+    assert len(first) >= 50
+    assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
