@@ -72,7 +72,7 @@ def test_patient_list_htmx_request_returns_the_table_partial(
     response = client_for(physician).get("/patients/", {"q": "ald"}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200
-    assert [t.name for t in response.templates][0] == "patients/_patient_table.html"
+    assert next(t.name for t in response.templates) == "patients/_patient_table.html"
     assert b"<html" not in response.content
 
 
