@@ -12,6 +12,8 @@ from pydantic import ConfigDict
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import api_token_authenticate
+from ketaclinic.audit.models import Action, Outcome
+from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import ApplicationError, ErrorCode
 
 
@@ -82,6 +84,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        sent = request.headers.get("Authorization", "").startswith("Bearer ")
+        audit_record(
+            actor=None,
+            action=Action.ACCESS_DENIED,
+            target_type="api",
+            target_id=request.path[:64],
+            outcome=Outcome.DENIED,
+            detail="invalid or revoked token" if sent else "no token",
+        )
         return _error(
             api,
             request,

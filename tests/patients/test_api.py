@@ -79,6 +79,12 @@ def test_missing_or_revoked_token_is_401(physician, api_client_for):
 
     assert (revoked.status_code, anonymous.status_code) == (401, 401)
     assert anonymous.json()["code"] == "not_authenticated"
+    denials = AuditEvent.objects.filter(action=Action.ACCESS_DENIED).order_by("id")
+    assert list(denials.values_list("target_id", "detail", "outcome")) == [
+        ("/api/v1/patients", "invalid or revoked token", Outcome.DENIED),
+        ("/api/v1/patients", "no token", Outcome.DENIED),
+    ]
+    assert not AuditEvent.objects.filter(action=Action.READ).exists()
 
 
 def test_get_patient_at_another_site_is_404_and_denial_is_audited(
