@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -11,6 +13,18 @@ from ketaclinic.core.context import RequestContext, request_context_reset, reque
 from ketaclinic.core.errors import ApplicationError
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: the trusted proxy's header when configured, else REMOTE_ADDR."""
+    header = settings.KETACLINIC_CLIENT_IP_HEADER
+    forwarded = request.META.get(header, "").split(",")[0].strip() if header else ""
+    for candidate in (forwarded, request.META.get("REMOTE_ADDR") or ""):
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 class RequestContextMiddleware:
@@ -22,7 +36,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        context = RequestContext(request_id=request_id, client_ip=request.META.get("REMOTE_ADDR"))
+        context = RequestContext(request_id=request_id, client_ip=client_ip(request))
         token = request_context_set(context)
         try:
             response = self.get_response(request)

@@ -119,3 +119,15 @@ def test_demo_secret_key_is_generated_once_and_kept(tmp_path):
     assert first == second
     assert len(first) >= 50
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_client_ip_comes_from_the_configured_proxy_header_only(rf, settings):
+    from ketaclinic.core.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_REAL_IP="203.0.113.7", REMOTE_ADDR="10.0.0.2")
+    settings.KETACLINIC_CLIENT_IP_HEADER = ""
+    assert client_ip(request) == "10.0.0.2"
+    settings.KETACLINIC_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert client_ip(request) == "203.0.113.7"
+    garbage = rf.get("/", HTTP_X_REAL_IP="not-an-ip", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(garbage) == "10.0.0.2"

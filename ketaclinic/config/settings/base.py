@@ -173,7 +173,14 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind a TLS proxy REMOTE_ADDR is the proxy. Name the header your proxy sets to the real
+# client address (for example HTTP_X_REAL_IP) so audit rows and lockout see the client;
+# never set this without a proxy that overwrites the header, or clients could forge it.
+KETACLINIC_CLIENT_IP_HEADER = os.environ.get("KETACLINIC_CLIENT_IP_HEADER", "")
+AXES_IPWARE_META_PRECEDENCE_ORDER = [
+    *([KETACLINIC_CLIENT_IP_HEADER] if KETACLINIC_CLIENT_IP_HEADER else []),
+    "REMOTE_ADDR",
+]
 
 # Security headers. X-Frame-Options DENY is Django's default and stays so.
 X_FRAME_OPTIONS = "DENY"
