@@ -23,23 +23,55 @@ class Role(models.TextChoices):
 
 class Perm(StrEnum):
     PATIENT_VIEW = "patient.view"
+    PATIENT_CREATE = "patient.create"
+    CHART_EDIT = "chart.edit"
+    INQUIRY_MANAGE = "inquiry.manage"
+    CONTRAINDICATION_RECORD = "contraindication.record"
+    ELIGIBILITY_DECIDE = "eligibility.decide"
+    RISK_BENEFIT_SIGN = "risk_benefit.sign"
+    LEVEL_OF_CARE_ASSESS = "level_of_care.assess"
+    CONSENT_RECORD = "consent.record"
+    CONSENT_TEMPLATE_MANAGE = "consent_template.manage"
+    QUESTIONNAIRE_ENTER = "questionnaire.enter"
+    SAFETY_ALERT_ACKNOWLEDGE = "safety_alert.acknowledge"
+    INSTRUMENT_MANAGE = "instrument.manage"
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
     STAFF_MANAGE = "staff.manage"
     RESEARCH_EXPORT = "research.export"
 
 
-_CLINICAL = frozenset({Perm.PATIENT_VIEW})
+_CLINICAL = frozenset({Perm.PATIENT_VIEW, Perm.CONSENT_RECORD, Perm.QUESTIONNAIRE_ENTER})
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
-    Role.FRONT_DESK: _CLINICAL,
-    Role.PHYSICIAN: _CLINICAL,
-    Role.NURSE: _CLINICAL,
-    Role.THERAPIST: _CLINICAL,
+    # Front desk works the inquiry queue and registers patients; no clinical judgements.
+    Role.FRONT_DESK: _CLINICAL | {Perm.INQUIRY_MANAGE, Perm.PATIENT_CREATE},
+    # Only a physician decides eligibility, signs the risk-benefit note and overrides.
+    Role.PHYSICIAN: _CLINICAL
+    | {
+        Perm.INQUIRY_MANAGE,
+        Perm.PATIENT_CREATE,
+        Perm.CHART_EDIT,
+        Perm.CONTRAINDICATION_RECORD,
+        Perm.ELIGIBILITY_DECIDE,
+        Perm.RISK_BENEFIT_SIGN,
+        Perm.LEVEL_OF_CARE_ASSESS,
+        Perm.SAFETY_ALERT_ACKNOWLEDGE,
+    },
+    Role.NURSE: _CLINICAL
+    | {
+        Perm.PATIENT_CREATE,
+        Perm.CHART_EDIT,
+        Perm.CONTRAINDICATION_RECORD,
+        Perm.SAFETY_ALERT_ACKNOWLEDGE,
+    },
+    Role.THERAPIST: _CLINICAL | {Perm.LEVEL_OF_CARE_ASSESS, Perm.SAFETY_ALERT_ACKNOWLEDGE},
     # Compliance reviews charts when investigating an access or a disclosure.
-    Role.COMPLIANCE: _CLINICAL | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
+    Role.COMPLIANCE: frozenset({Perm.PATIENT_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
     # The clinic admin runs accounts and configuration, not care: no patient records.
-    Role.CLINIC_ADMIN: frozenset({Perm.STAFF_MANAGE}),
+    Role.CLINIC_ADMIN: frozenset(
+        {Perm.STAFF_MANAGE, Perm.CONSENT_TEMPLATE_MANAGE, Perm.INSTRUMENT_MANAGE}
+    ),
     # Researchers see de-identified exports only, never a chart.
     Role.RESEARCHER: frozenset({Perm.RESEARCH_EXPORT}),
 }

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.patients.selectors import require_perm
 
 
 @dataclass(frozen=True)

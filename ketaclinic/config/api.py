@@ -5,7 +5,10 @@ from __future__ import annotations
 from csp.decorators import csp_update
 from ninja import NinjaAPI, Swagger
 
+from ketaclinic.consent.api import router as consent_router
 from ketaclinic.core.api import BearerTokenAuth, install_error_handlers
+from ketaclinic.eligibility.api import router as eligibility_router
+from ketaclinic.intake.api import router as intake_router
 from ketaclinic.patients.api import router as patients_router
 
 api = NinjaAPI(
@@ -24,3 +27,6 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", patients_router)
+api.add_router("/", intake_router)
+api.add_router("/", eligibility_router)
+api.add_router("/", consent_router)

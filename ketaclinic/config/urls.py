@@ -8,6 +8,10 @@ urlpatterns = [
     path("accounts/", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
+    # Public inquiry form at /inquire/<site-slug>/ and the staff triage queue at /intake/.
+    path("", include("ketaclinic.intake.urls")),
+    path("eligibility/", include("ketaclinic.eligibility.urls")),
+    path("consents/", include("ketaclinic.consent.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
 ]

@@ -8,10 +8,11 @@ import re
 from django.db.models import Q
 
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action, Outcome
 from ketaclinic.audit.services import audit_record, audit_record_patient_reads
-from ketaclinic.core.errors import NotFoundError, PermissionDeniedError
+from ketaclinic.core.errors import NotFoundError
 from ketaclinic.patients.models import Patient, PatientQuerySet
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
@@ -24,23 +25,6 @@ def _parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
-
-
-def require_perm(*, user: User, perm: Perm, target_type: str, target_id: str | int = "") -> None:
-    """Refuse (and audit the refusal) when none of the user's roles grants `perm`."""
-    if user.has_role_perm(perm):
-        return
-    audit_record(
-        actor=user,
-        action=Action.ACCESS_DENIED,
-        target_type=target_type,
-        target_id=target_id,
-        outcome=Outcome.DENIED,
-        detail=f"missing permission {perm.value}",
-    )
-    raise PermissionDeniedError(
-        "Your role does not allow you to see patient records. Ask your clinic admin."
-    )
 
 
 def patients_visible(*, user: User) -> PatientQuerySet:

@@ -28,7 +28,7 @@ def patient_create(
     email: str = "",
     address: str = "",
 ) -> Patient:
-    if site.pk not in actor.site_ids or not actor.has_role_perm(Perm.PATIENT_VIEW):
+    if site.pk not in actor.site_ids or not actor.has_role_perm(Perm.PATIENT_CREATE):
         raise PermissionDeniedError("You can only register patients at a site you work at.")
     if Patient.objects.filter(site=site, mrn=mrn).exists():
         raise ApplicationError(

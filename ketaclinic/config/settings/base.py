@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "ketaclinic.accounts",
     "ketaclinic.patients",
     "ketaclinic.audit",
+    "ketaclinic.intake",
+    "ketaclinic.eligibility",
+    "ketaclinic.consent",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,64 @@
+"""Permission checks every service and selector uses; each refusal is audited as a denial."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ketaclinic.accounts.roles import Perm
+from ketaclinic.audit.models import Action, Outcome
+from ketaclinic.audit.services import audit_record
+from ketaclinic.core.errors import NotFoundError, PermissionDeniedError
+
+if TYPE_CHECKING:
+    from ketaclinic.accounts.models import User
+    from ketaclinic.patients.models import Patient
+
+_PERM_MESSAGES: dict[Perm, str] = {
+    Perm.PATIENT_VIEW: (
+        "Your role does not allow you to see patient records. Ask your clinic admin."
+    ),
+}
+
+
+def require_perm(
+    *,
+    user: User,
+    perm: Perm,
+    target_type: str,
+    target_id: str | int = "",
+    patient: Patient | None = None,
+    message: str = "",
+) -> None:
+    """Refuse (and audit the refusal) when none of the user's roles grants `perm`."""
+    if user.has_role_perm(perm):
+        return
+    audit_record(
+        actor=user,
+        action=Action.ACCESS_DENIED,
+        patient=patient,
+        target_type=target_type,
+        target_id=target_id,
+        outcome=Outcome.DENIED,
+        detail=f"missing permission {perm.value}",
+    )
+    raise PermissionDeniedError(
+        message
+        or _PERM_MESSAGES.get(perm)
+        or f"Your role does not allow this ({perm.value}). Ask a colleague whose role does."
+    )
+
+
+def require_patient_access(*, user: User, patient: Patient, target_type: str) -> None:
+    """For writes: the patient must be at one of the user's sites, else the same 404 as reads."""
+    if patient.site_id in user.site_ids and patient.is_active:
+        return
+    audit_record(
+        actor=user,
+        action=Action.ACCESS_DENIED,
+        patient=patient,
+        target_type=target_type,
+        target_id=patient.pk,
+        outcome=Outcome.DENIED,
+        detail="outside user's sites",
+    )
+    raise NotFoundError("No patient with that id at your sites.")
