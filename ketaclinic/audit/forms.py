@@ -9,10 +9,14 @@ from ketaclinic.audit.models import Action
 
 class AuditFilterForm(forms.Form):
     start = forms.DateTimeField(
-        required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label="From (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     end = forms.DateTimeField(
-        required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label="To (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     actor = forms.CharField(required=False, max_length=150, label="Staff username")
     patient = forms.CharField(required=False, max_length=32, label="Patient MRN")

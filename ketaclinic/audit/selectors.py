@@ -25,11 +25,19 @@ def audit_events(
 ) -> QuerySet[AuditEvent]:
     """Events at the reviewer's sites, plus site-less events (sign-ins) of their sites' staff."""
     require_perm(user=user, perm=perm, target_type="audit_log")
-    own_staff = User.objects.filter(sites__id__in=user.site_ids).values("id")
+    own_staff = User.objects.filter(sites__id__in=user.site_ids)
+    # Site-less rows without an actor are failed sign-ins and refused API calls: show those
+    # naming one of this site's staff, or naming nobody with an account (probing).
     events = AuditEvent.objects.filter(
         Q(site_id__in=user.site_ids)
-        | Q(site__isnull=True, actor_id__in=own_staff)
-        | Q(site__isnull=True, actor__isnull=True)
+        | Q(site__isnull=True, actor_id__in=own_staff.values("id"))
+        | (
+            Q(site__isnull=True, actor__isnull=True)
+            & (
+                Q(actor_username__in=own_staff.values("username"))
+                | ~Q(actor_username__in=User.objects.values("username"))
+            )
+        )
     )
     if filters.start:
         events = events.filter(occurred_at__gte=filters.start)

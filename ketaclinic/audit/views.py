@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.roles import Perm
@@ -50,17 +51,19 @@ def _filters(form: AuditFilterForm) -> AuditFilter:
 @login_required
 @require_GET
 def audit_log_view(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    events = audit_events(user=acting_user(request), filters=_filters(form))
-    page = Paginator(events, settings.KETACLINIC_PAGE_SIZE * 2).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "audit/log.html",
-        {"form": form, "page": page, "querystring": query.urlencode()},
-        status=400 if form.errors else 200,
-    )
+    with timezone.override(dt.UTC):  # the log is read and filtered in UTC, like the export
+        form = AuditFilterForm(request.GET or None)
+        events = audit_events(user=acting_user(request), filters=_filters(form))
+        paginator = Paginator(events, settings.KETACLINIC_PAGE_SIZE * 2)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "audit/log.html",
+            {"form": form, "page": page, "querystring": query.urlencode()},
+            status=400 if form.errors else 200,
+        )
 
 
 def _csv_rows(events: Iterator[AuditEvent]) -> Iterator[list[str]]:
@@ -91,10 +94,11 @@ class _Echo:
 @require_GET
 def audit_export_view(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = acting_user(request)
-    form = AuditFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return render(request, "audit/log.html", {"form": form, "page": None}, status=400)
-    events = audit_events(user=user, filters=_filters(form), perm=Perm.AUDIT_EXPORT)
+    with timezone.override(dt.UTC):
+        form = AuditFilterForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return render(request, "audit/log.html", {"form": form, "page": None}, status=400)
+        events = audit_events(user=user, filters=_filters(form), perm=Perm.AUDIT_EXPORT)
     audit_record(
         actor=user,
         action=Action.EXPORT,

@@ -16,4 +16,8 @@ def acting_user(request: HttpRequest) -> User:
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An htmx partial request; a history restore wants the whole page, so it is not one."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )

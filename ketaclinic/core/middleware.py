@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from ketaclinic.core.context import RequestContext, request_context_reset, request_context_set
 from ketaclinic.core.errors import ApplicationError
@@ -59,6 +60,8 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
+        # The same URL answers htmx with a fragment and browsers with a page.
+        patch_vary_headers(response, ["HX-Request"])
         return response
 
 

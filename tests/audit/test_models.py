@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -62,4 +64,4 @@ def test_event_records_actor_roles_and_request_context(physician):
         "127.0.0.9",
         "req-12345678",
     )
-    assert event.occurred_at.utcoffset().total_seconds() == 0
+    assert event.occurred_at.utcoffset() == dt.timedelta(0)

@@ -47,7 +47,7 @@ def test_filters_by_time_actor_patient_and_action(
     patient = patient_factory(site=boston, mrn="BOS000009")
     selectors.patient_get(user=physician, patient_id=patient.pk)
     audit_record(actor=physician, action=Action.LOGIN, target_type="session")
-    now = timezone.localtime()
+    now = timezone.now()  # the page reads filters as UTC
     client = client_for(compliance)
 
     def shown(**query: str) -> list[tuple[str, str]]:
@@ -127,3 +127,36 @@ def test_clinic_admin_cannot_read_the_audit_log(make_user, boston, client_for):
     admin = make_user(Role.CLINIC_ADMIN, boston, username="clinicadmin")
 
     assert client_for(admin).get("/audit/").status_code == 403
+
+
+def test_log_shows_and_filters_times_in_utc(compliance, physician, client_for):
+    """Given an event at 12:00 UTC, the page shows 12:00 and a 11:30-12:30 UTC filter finds it."""
+    from unittest import mock
+
+    noon = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=noon):
+        audit_record(actor=physician, action=Action.LOGIN, target_type="session")
+
+    response = client_for(compliance).get(
+        "/audit/", {"start": "2026-05-01T11:30", "end": "2026-05-01T12:30", "actor": "physician"}
+    )
+
+    assert [e.occurred_at for e in response.context["page"].object_list] == [noon]
+    assert "2026-05-01 12:00:00" in response.content.decode()
+
+
+def test_failed_sign_ins_are_shown_only_to_the_sites_of_the_account_named(
+    compliance, wh_therapist, client_for
+):
+    from ketaclinic.accounts.services import auth_login_failed_record
+
+    auth_login_failed_record(username="wh-therapist", locked=False)
+    auth_login_failed_record(username="compliance", locked=False)
+    auth_login_failed_record(username="nobody-by-this-name", locked=False)
+
+    page = client_for(compliance).get("/audit/", {"action": "login_failed"}).context["page"]
+
+    assert sorted(e.actor_username for e in page.object_list) == [
+        "compliance",
+        "nobody-by-this-name",
+    ]

@@ -180,6 +180,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# A retry during the lockout does not restart it: the page promises "wait 15 minutes".
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 # Behind a TLS proxy REMOTE_ADDR is the proxy. Name the header your proxy sets to the real
 # client address (for example HTTP_X_REAL_IP) so audit rows and lockout see the client;
