@@ -1,0 +1,109 @@
+"""Browser tests: a real Chromium (Debian's, not a Playwright download) against `live_server`.
+
+Every test under tests/browser is marked `browser`, so `pytest -m "not browser"` leaves them
+out and `make test-browser` (`pytest -m browser`) runs only them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axes.utils import reset as axes_reset
+from django.core.cache import caches
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    Response,
+    sync_playwright,
+)
+
+# Playwright's sync API runs an asyncio loop in the main thread; Django would otherwise refuse
+# the ORM calls the test makes in that thread (factories, assertions) as "async-unsafe".
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Local pages answer in milliseconds: fail in seconds, not after Playwright's default 30 s.
+ACTION_TIMEOUT_MS = 10_000
+
+_BROWSER_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of this folder `browser` before `-m` deselects anything."""
+    for item in items:
+        if _BROWSER_DIR in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the session. A launch failure fails the tests; never skip."""
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+        except Error as error:
+            pytest.fail(f"Chromium did not start from {CHROMIUM}: {error}", pytrace=False)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lockout_state(transactional_db: None) -> Iterator[None]:
+    """No lockout may carry over: axes' attempts (database) and every cache are emptied.
+
+    The transactional flush already deletes AccessAttempt rows after each test; resetting on
+    both sides also covers a test that fails halfway and any cache-based axes handler.
+    """
+    axes_reset()
+    for cache in caches.all():
+        cache.clear()
+    yield
+    axes_reset()
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server) -> Iterator[Page]:
+    """A page in a new browser context (own cookies, storage) against the live server.
+
+    The test fails on a JavaScript error, a console error (a CSP violation shows as one) or a
+    stylesheet/script that does not load. Pages themselves may answer 400, 404 or 429 on
+    purpose, so "Failed to load resource" messages are judged by the response, not the console.
+    """
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console error: {message.text}")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            problems.append(f"{response.request.resource_type} {response.url}: {response.status}")
+
+    new_page = context.new_page()
+    new_page.on("console", on_console)
+    new_page.on("response", on_response)
+    new_page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield new_page
+    context.close()
+    assert problems == [], "the browser reported errors:\n" + "\n".join(problems)
