@@ -10,6 +10,7 @@ from ketaclinic.core.api import BearerTokenAuth, install_error_handlers
 from ketaclinic.eligibility.api import router as eligibility_router
 from ketaclinic.intake.api import router as intake_router
 from ketaclinic.patients.api import router as patients_router
+from ketaclinic.questionnaires.api import router as questionnaires_router
 
 api = NinjaAPI(
     title="Ketaclinic API",
@@ -30,3 +31,4 @@ api.add_router("/", patients_router)
 api.add_router("/", intake_router)
 api.add_router("/", eligibility_router)
 api.add_router("/", consent_router)
+api.add_router("/", questionnaires_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ketaclinic.intake",
     "ketaclinic.eligibility",
     "ketaclinic.consent",
+    "ketaclinic.questionnaires",
 ]
 
 MIDDLEWARE = [
