@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Role
@@ -41,7 +42,12 @@ class ApiTokenForm(forms.Form):
 class StaffForm(forms.ModelForm[User]):
     roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
     sites = forms.ModelMultipleChoiceField(
-        queryset=Site.objects.none(), widget=forms.CheckboxSelectMultiple
+        queryset=Site.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        # Django's default ("2 is not one of the available choices") names an id, not the fix.
+        error_messages={
+            "invalid_choice": "You can only grant sites you manage: choose from the list."
+        },
     )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -63,8 +69,13 @@ class StaffForm(forms.ModelForm[User]):
             self.initial["roles"] = sorted(self.instance.role_names)
             self.initial["sites"] = list(self.instance.sites.filter(id__in=manageable_sites))
 
-    def clean_password(self) -> str:
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # Django's hook, absent from django-stubs
+        # Checked after the instance holds the typed username and names: in clean_password a
+        # new member's instance is still empty, so the similarity check would see nothing.
         password: str = self.cleaned_data.get("password") or ""
         if password:
-            validate_password(password, self.instance)
-        return password
+            try:
+                validate_password(password, self.instance)
+            except ValidationError as error:
+                self.add_error("password", error)

@@ -42,7 +42,12 @@ class IdleLogoutMiddleware:
                 user = request.user
                 logout(request)
                 auth_logout_record(user=user, reason="idle timeout")
-                messages.info(request, "You were signed out after 15 minutes without activity.")
+                # Say the configured limit: the message must not claim 15 minutes when it is not.
+                minutes = max(1, round(settings.KETACLINIC_IDLE_LOGOUT_SECONDS / 60))
+                unit = "minute" if minutes == 1 else "minutes"
+                messages.info(
+                    request, f"You were signed out after {minutes} {unit} without activity."
+                )
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
             request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
