@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from ketaclinic.accounts.models import ApiToken, Site, User
+from ketaclinic.accounts.permissions import require_perm
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.core.errors import NotFoundError, PermissionDeniedError
+from ketaclinic.core.errors import NotFoundError
 
 
 def sites_for_user(*, user: User) -> QuerySet[Site]:
@@ -13,8 +14,12 @@ def sites_for_user(*, user: User) -> QuerySet[Site]:
 
 def staff_list(*, actor: User) -> QuerySet[User]:
     """Staff at the clinic admin's sites, with roles and sites loaded in two queries."""
-    if not actor.has_role_perm(Perm.STAFF_MANAGE):
-        raise PermissionDeniedError("Only a clinic admin can manage staff accounts.")
+    require_perm(
+        user=actor,
+        perm=Perm.STAFF_MANAGE,
+        target_type="staff",
+        message="Only a clinic admin can manage staff accounts.",
+    )
     return (
         User.objects.filter(sites__id__in=actor.site_ids)
         .distinct()

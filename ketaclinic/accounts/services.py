@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import ApiToken, RoleAssignment, Site, User
+from ketaclinic.accounts.permissions import require_perm
 from ketaclinic.accounts.roles import Perm, Role
 from ketaclinic.audit.models import Action, Outcome
 from ketaclinic.audit.services import audit_record
@@ -95,8 +96,12 @@ def auth_login_failed_record(*, username: str, locked: bool) -> None:
 
 
 def _check_staff_scope(*, actor: User, sites: list[Site]) -> None:
-    if not actor.has_role_perm(Perm.STAFF_MANAGE):
-        raise PermissionDeniedError("Only a clinic admin can manage staff accounts.")
+    require_perm(
+        user=actor,
+        perm=Perm.STAFF_MANAGE,
+        target_type="staff",
+        message="Only a clinic admin can manage staff accounts.",
+    )
     foreign = [site.name for site in sites if site.pk not in actor.site_ids]
     if foreign:
         raise PermissionDeniedError(

@@ -112,7 +112,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         "sites": selectors.sites_for_user(user=user),
         "mfa_confirmed": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
     }
-    return render(request, "accounts/profile.html", context)
+    return render(request, "accounts/profile.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -223,7 +223,7 @@ def test_profile_post_without_a_name_creates_nothing(physician, client_for):
     then the form asks for a name and no token or audit row is written."""
     response = client_for(physician).post("/accounts/profile/", {"name": "   "})
 
-    assert response.status_code == 200  # the profile page re-renders with the error, not 400
+    assert response.status_code == 400
     assert response.context["form"].errors == {"name": ["This field is required."]}
     assert response.context["new_secret"] is None
     assert ApiToken.objects.count() == 0

@@ -90,24 +90,30 @@ def test_staff_list_runs_the_same_queries_for_1_and_10_staff(
 
 def test_physician_gets_403_on_the_staff_list_and_nothing_is_written(physician, client_for):
     """Given a physician, when they open /accounts/staff/, then they get the 'Not allowed' page
-    (403) naming who may manage staff; the refusal is not audited (the code writes no row)."""
+    (403) naming who may manage staff, and the refusal is audited as a denial."""
     response = client_for(physician).get("/accounts/staff/")
 
     assert response.status_code == 403
     assert "Only a clinic admin can manage staff accounts." in response.content.decode()
-    assert AuditEvent.objects.count() == 0
+    denial = AuditEvent.objects.get()
+    assert (denial.actor_id, denial.action, denial.outcome, denial.detail) == (
+        physician.pk,
+        Action.ACCESS_DENIED,
+        Outcome.DENIED,
+        "missing permission staff.manage",
+    )
 
 
 def test_physician_cannot_create_staff(physician, boston, client_for):
     """Given a physician, when they post the new-staff form,
-    then they get 403 and no account, role or audit row is written."""
+    then they get 403, no account or role is written, and the refusal is audited."""
     before = _staff_snapshot()
 
     response = client_for(physician).post("/accounts/staff/new/", _form_data([boston.pk]))
 
     assert response.status_code == 403
     assert _staff_snapshot() == before
-    assert AuditEvent.objects.count() == 0
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [Action.ACCESS_DENIED]
 
 
 # --- create and edit ---------------------------------------------------------------------
