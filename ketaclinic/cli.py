@@ -1,4 +1,4 @@
-"""The `ketaclinic` console command: demo, serve, migrate, seed, token.
+"""The `ketaclinic` console command: demo, serve, migrate, seed, bootstrap, token.
 
 Each subcommand sets up Django itself, so `ketaclinic ...` works from any directory.
 The demo uses the local settings (SQLite under var/); set DJANGO_SETTINGS_MODULE to use others.
@@ -135,6 +135,52 @@ def demo(host: str, port: int) -> None:
     click.echo("Stop with Ctrl-C.\n")
     sys.stdout.flush()
     _serve(host=host, port=port, workers=2)
+
+
+@main.command()
+@click.option("--site-name", required=True, help='Site name, for example "Boston, MA".')
+@click.option("--site-slug", required=True, help="Short name used in URLs, for example boston.")
+@click.option(
+    "--time-zone", default="America/New_York", show_default=True, help="The site's IANA time zone."
+)
+@click.option("--address", default="", help="The site's postal address.")
+@click.option("--username", required=True, help="Username of the first clinic admin.")
+@click.option("--email", required=True, help="E-mail of the first clinic admin.")
+@click.password_option(help="Password (asked twice when not given; at least 12 characters).")
+def bootstrap(
+    site_name: str,
+    site_slug: str,
+    time_zone: str,
+    address: str,
+    username: str,
+    email: str,
+    password: str,
+) -> None:
+    """Create a site and its first clinic admin on a new production database (audited)."""
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from ketaclinic.accounts.services import clinic_bootstrap
+    from ketaclinic.core.errors import ApplicationError
+
+    try:
+        site, admin = clinic_bootstrap(
+            site_name=site_name,
+            site_slug=site_slug,
+            time_zone=time_zone,
+            address=address,
+            username=username,
+            email=email,
+            password=password,
+        )
+    except ApplicationError as error:
+        raise click.ClickException(error.message) from error
+    except ValidationError as error:
+        raise click.ClickException(" ".join(error.messages)) from error
+    click.echo(
+        f"Site {site.name} ({site.slug}) has clinic admin {admin.username}. "
+        "Sign in and add staff under Staff."
+    )
 
 
 @main.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -148,3 +149,55 @@ def staff_save(
         detail=f"roles={','.join(sorted(roles))}; active={user.is_active}",
     )
     return user
+
+
+@transaction.atomic
+def clinic_bootstrap(
+    *,
+    site_name: str,
+    site_slug: str,
+    time_zone: str,
+    address: str,
+    username: str,
+    email: str,
+    password: str,
+) -> tuple[Site, User]:
+    """Create a site and its first clinic admin (the `ketaclinic bootstrap` command).
+
+    There is no acting user yet, so the audit rows name the command instead.
+    """
+    site = Site.objects.filter(slug=site_slug).first()
+    if site is None:
+        site = Site(name=site_name, slug=site_slug, time_zone=time_zone, address=address)
+        site.full_clean()
+        site.save()
+        audit_record(
+            actor=None,
+            actor_username="ketaclinic bootstrap",
+            action=Action.CREATE,
+            site=site,
+            target_type="site",
+            target_id=site.pk,
+        )
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError(
+            f"A user named {username!r} already exists: choose another username.",
+            field_errors={"username": ["This username is taken."]},
+        )
+    admin = User(username=username, email=email, is_active=True)
+    validate_password(password, admin)
+    admin.set_password(password)
+    admin.full_clean()
+    admin.save()
+    admin.sites.add(site)
+    RoleAssignment.objects.create(user=admin, role=Role.CLINIC_ADMIN)
+    audit_record(
+        actor=None,
+        actor_username="ketaclinic bootstrap",
+        action=Action.CREATE,
+        site=site,
+        target_type="staff",
+        target_id=admin.pk,
+        detail="roles=clinic_admin",
+    )
+    return site, admin
