@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.audit.models import Action, Outcome
+from ketaclinic.audit.models import Action, AuditEvent, Outcome
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import NotFoundError, PermissionDeniedError
+from ketaclinic.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 if TYPE_CHECKING:
     from ketaclinic.accounts.models import User
@@ -32,19 +32,18 @@ def require_perm(
     """Refuse (and audit the refusal) when none of the user's roles grants `perm`."""
     if user.has_role_perm(perm):
         return
-    audit_record(
-        actor=user,
-        action=Action.ACCESS_DENIED,
-        patient=patient,
-        target_type=target_type,
-        target_id=target_id,
-        outcome=Outcome.DENIED,
-        detail=f"missing permission {perm.value}",
-    )
-    raise PermissionDeniedError(
+    error = PermissionDeniedError(
         message
         or _PERM_MESSAGES.get(perm)
         or f"Your role does not allow this ({perm.value}). Ask a colleague whose role does."
+    )
+    raise _audited(
+        error,
+        actor=user,
+        patient=patient,
+        target_type=target_type,
+        target_id=target_id,
+        detail=f"missing permission {perm.value}",
     )
 
 
@@ -52,13 +51,43 @@ def require_patient_access(*, user: User, patient: Patient, target_type: str) ->
     """For writes: the patient must be at one of the user's sites, else the same 404 as reads."""
     if patient.site_id in user.site_ids and patient.is_active:
         return
-    audit_record(
+    raise _audited(
+        NotFoundError("No patient with that id at your sites."),
         actor=user,
-        action=Action.ACCESS_DENIED,
         patient=patient,
         target_type=target_type,
         target_id=patient.pk,
-        outcome=Outcome.DENIED,
         detail="outside user's sites",
     )
-    raise NotFoundError("No patient with that id at your sites.")
+
+
+def _audited(
+    error: ApplicationError,
+    *,
+    actor: User,
+    patient: Patient | None,
+    target_type: str,
+    target_id: str | int,
+    detail: str,
+) -> ApplicationError:
+    """Write the denial now and arm the error to write it again if a rollback removes it."""
+
+    def record() -> AuditEvent:
+        return audit_record(
+            actor=actor,
+            action=Action.ACCESS_DENIED,
+            patient=patient,
+            target_type=target_type,
+            target_id=target_id,
+            outcome=Outcome.DENIED,
+            detail=detail,
+        )
+
+    event = record()
+
+    def ensure_audited() -> None:
+        if not AuditEvent.objects.filter(pk=event.pk).exists():
+            record()
+
+    error.ensure_audited = ensure_audited
+    return error

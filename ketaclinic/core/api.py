@@ -72,6 +72,7 @@ def _describe(error: dict[str, Any]) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        exc.record_refusal()
         errors = [{"field": f, "messages": m} for f, m in exc.field_errors.items()] or None
         return _error(api, request, exc.status_code, exc.message, exc.code.value, errors)
 

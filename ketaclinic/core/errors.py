@@ -5,6 +5,7 @@ Each carries a stable machine code (for the API's `code`) and a message a nurse 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 
@@ -32,6 +33,16 @@ class ApplicationError(Exception):
         self.message = message
         self.code = code
         self.field_errors = field_errors or {}
+        # Set when the refusal was audited: a refusal raised inside a service's transaction
+        # rolls its audit row back with everything else, so the request boundary calls this
+        # (after the rollback) to write the row again if it is gone.
+        self.ensure_audited: Callable[[], None] | None = None
+
+    def record_refusal(self) -> None:
+        """Make sure the audit row of this refusal survived; call after any rollback."""
+        if self.ensure_audited is not None:
+            self.ensure_audited()
+            self.ensure_audited = None
 
 
 class NotFoundError(ApplicationError):

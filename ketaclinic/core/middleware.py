@@ -77,6 +77,7 @@ class ApplicationErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, ApplicationError):
             return None
+        exception.record_refusal()
         return render(
             request,
             "core/error.html",
