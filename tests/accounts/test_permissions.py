@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.http import HttpResponse
 
 from ketaclinic.accounts.permissions import require_patient_access, require_perm
 from ketaclinic.accounts.roles import Perm, Role
@@ -55,7 +56,8 @@ def test_the_page_boundary_restores_a_rolled_back_denial(make_user, boston, clie
     except PermissionDeniedError as error:
         request = rf.get("/")
         request.user = researcher
-        response = ApplicationErrorMiddleware(lambda r: None).process_exception(request, error)
+        response = ApplicationErrorMiddleware(HttpResponse).process_exception(request, error)
 
+    assert response is not None
     assert response.status_code == 403
     assert AuditEvent.objects.filter(actor=researcher, action=Action.ACCESS_DENIED).count() == 1
