@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_perm
-from ketaclinic.accounts.roles import Perm
+from ketaclinic.accounts.roles import Perm, Role
 from ketaclinic.audit.models import Action, Outcome
 from ketaclinic.audit.services import audit_record, audit_record_patient_reads
 from ketaclinic.core.errors import NotFoundError
-from ketaclinic.patients.models import Patient, PatientQuerySet
+from ketaclinic.patients.models import (
+    AddictionTarget,
+    Allergy,
+    BodyMeasurement,
+    CareTeam,
+    ContactRole,
+    Diagnosis,
+    HistoryItem,
+    Medication,
+    Patient,
+    PatientContact,
+    PatientQuerySet,
+)
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
@@ -93,3 +106,138 @@ def patient_get(*, user: User, patient_id: int, target_type: str = "patient") ->
         target_id=patient.pk,
     )
     return patient
+
+
+# --- The clinical parts of the chart -------------------------------------------------------
+# Each reader below takes a patient already loaded through `patient_get`, which scoped the
+# read to the user's sites and audited it; these add no audit row of their own.
+
+MEASUREMENTS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class ClinicalRecord:
+    patient: Patient
+    addiction_targets: list[AddictionTarget]
+    diagnoses: list[Diagnosis]
+    history_items: list[HistoryItem]
+    medications: list[Medication]
+    allergies: list[Allergy]
+    measurements: list[BodyMeasurement]
+    latest_weight: BodyMeasurement | None
+    care_team: CareTeam | None
+    contacts: dict[str, PatientContact]
+
+    @property
+    def flagged_medications(self) -> list[Medication]:
+        """Active medications in a class DOMAIN.md section 2 asks a physician to review."""
+        return [item for item in self.medications if item.is_active and item.flags]
+
+    @property
+    def has_nkda(self) -> bool:
+        return any(item.is_active and item.is_nkda for item in self.allergies)
+
+    @property
+    def allergies_unanswered(self) -> bool:
+        """Neither an allergy nor "no known drug allergies" is on record."""
+        return not any(item.is_active for item in self.allergies)
+
+    @property
+    def more_measurements(self) -> bool:
+        """True when older entries exist beyond the ones shown (or exactly fill the page)."""
+        return len(self.measurements) >= MEASUREMENTS_SHOWN
+
+    @property
+    def referring_provider(self) -> PatientContact | None:
+        return self.contacts.get(ContactRole.REFERRING_PROVIDER)
+
+    @property
+    def primary_care(self) -> PatientContact | None:
+        return self.contacts.get(ContactRole.PRIMARY_CARE)
+
+
+def clinical_record_get(*, user: User, patient_id: int) -> ClinicalRecord:
+    """The patient's clinical record, scoped and audited as one `clinical_record` read."""
+    patient = patient_get(user=user, patient_id=patient_id, target_type="clinical_record")
+    return clinical_record_load(patient=patient)
+
+
+def clinical_patient_for_edit(*, user: User, patient_id: int) -> Patient:
+    """The patient whose record a chart form changes: scoped, audited, and CHART_EDIT only."""
+    patient = patient_get(user=user, patient_id=patient_id, target_type="clinical_record")
+    require_perm(
+        user=user,
+        perm=Perm.CHART_EDIT,
+        target_type="clinical_record",
+        target_id=patient.pk,
+        patient=patient,
+        message="Only a physician or a nurse can change the clinical record. Ask one of them.",
+    )
+    return patient
+
+
+def clinical_record_load(*, patient: Patient) -> ClinicalRecord:
+    """Nine queries whatever the size of the record; the caller has audited the read."""
+    measurements = body_measurement_list(patient=patient)[:MEASUREMENTS_SHOWN]
+    return ClinicalRecord(
+        patient=patient,
+        addiction_targets=list(addiction_target_list(patient=patient)),
+        diagnoses=list(
+            Diagnosis.objects.filter(patient=patient).select_related("noted_by", "resolved_by")
+        ),
+        history_items=list(
+            HistoryItem.objects.filter(patient=patient).select_related(
+                "recorded_by", "retracted_by"
+            )
+        ),
+        medications=list(
+            Medication.objects.filter(patient=patient).select_related("recorded_by", "stopped_by")
+        ),
+        allergies=list(
+            Allergy.objects.filter(patient=patient).select_related("recorded_by", "retracted_by")
+        ),
+        measurements=list(measurements),
+        latest_weight=latest_weight(patient=patient),
+        care_team=CareTeam.objects.filter(patient=patient)
+        .select_related("physician", "therapist", "updated_by")
+        .first(),
+        contacts={
+            contact.role: contact
+            for contact in PatientContact.objects.filter(patient=patient).select_related(
+                "updated_by"
+            )
+        },
+    )
+
+
+def addiction_target_list(*, patient: Patient) -> QuerySet[AddictionTarget]:
+    """Active targets first, then ended ones, oldest first within each."""
+    return AddictionTarget.objects.filter(patient=patient).select_related("recorded_by", "ended_by")
+
+
+def body_measurement_list(*, patient: Patient) -> QuerySet[BodyMeasurement]:
+    """Newest first, voided entries included (they show as voided)."""
+    return (
+        BodyMeasurement.objects.filter(patient=patient)
+        .select_related("recorded_by", "voided_by")
+        .order_by("-measured_at", "-id")
+    )
+
+
+def latest_weight(*, patient: Patient) -> BodyMeasurement | None:
+    """The most recent weighing that is not voided, or None. Used by readiness and dosing.
+
+    Writes no audit row: callers load the patient through `patient_get`, which audits.
+    """
+    return (
+        BodyMeasurement.objects.filter(patient=patient, is_active=True, weight_kg__isnull=False)
+        .order_by("-measured_at", "-id")
+        .first()
+    )
+
+
+def care_team_candidates(*, patient: Patient, role: Role) -> QuerySet[User]:
+    """Active staff at the patient's site holding `role`: who may be on the care team."""
+    return User.objects.filter(
+        is_active=True, sites=patient.site_id, role_assignments__role=role
+    ).order_by("last_name", "first_name", "username")
