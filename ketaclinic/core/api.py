@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -14,7 +15,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import api_token_authenticate
 from ketaclinic.audit.models import Action, Outcome
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import ApplicationError, ErrorCode
+from ketaclinic.core.errors import ApplicationError, ErrorCode, from_validation_error
 
 
 class StrictSchema(Schema):
@@ -75,6 +76,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         exc.record_refusal()
         errors = [{"field": f, "messages": m} for f, m in exc.field_errors.items()] or None
         return _error(api, request, exc.status_code, exc.message, exc.code.value, errors)
+
+    @api.exception_handler(DjangoValidationError)
+    def model_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        return application_error(request, from_validation_error(exc))
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

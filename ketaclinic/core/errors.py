@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
 
 class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
@@ -59,3 +61,19 @@ class PermissionDeniedError(ApplicationError):
 
     def __init__(self, message: str = "Your role does not allow this.") -> None:
         super().__init__(message, code=ErrorCode.PERMISSION_DENIED)
+
+
+def from_validation_error(error: ValidationError) -> ApplicationError:
+    """A model's full_clean() refusal that a service did not translate: still a clear 400."""
+    if hasattr(error, "error_dict"):
+        fields = {
+            field: [str(message) for message in ValidationError(errors).messages]
+            for field, errors in error.error_dict.items()
+        }
+        summary = "; ".join(
+            f"{'' if field == NON_FIELD_ERRORS else field.replace('_', ' ') + ': '}"
+            + " ".join(messages)
+            for field, messages in fields.items()
+        )
+        return ApplicationError(f"Please correct: {summary}", field_errors=fields)
+    return ApplicationError("Please correct: " + " ".join(error.messages))

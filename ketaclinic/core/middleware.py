@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from ketaclinic.core.context import RequestContext, request_context_reset, request_context_set
-from ketaclinic.core.errors import ApplicationError
+from ketaclinic.core.errors import ApplicationError, from_validation_error
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -75,6 +76,8 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ValidationError):
+            exception = from_validation_error(exception)
         if not isinstance(exception, ApplicationError):
             return None
         exception.record_refusal()

@@ -131,3 +131,23 @@ def test_client_ip_comes_from_the_configured_proxy_header_only(rf, settings):
     assert client_ip(request) == "203.0.113.7"
     garbage = rf.get("/", HTTP_X_REAL_IP="not-an-ip", REMOTE_ADDR="10.0.0.2")
     assert client_ip(garbage) == "10.0.0.2"
+
+
+def test_a_model_validation_error_escaping_a_service_is_a_clear_400(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import ValidationError
+    from django.http import HttpResponse
+
+    from ketaclinic.core.middleware import ApplicationErrorMiddleware
+
+    error = ValidationError({"weight_kg": ["Ensure this value is at most 400."]})
+    request = rf.get("/")
+    request.user = AnonymousUser()
+
+    response = ApplicationErrorMiddleware(HttpResponse).process_exception(request, error)
+
+    assert response is not None
+    assert response.status_code == 400
+    assert (
+        "Please correct: weight kg: Ensure this value is at most 400." in response.content.decode()
+    )
