@@ -86,7 +86,8 @@ def page(browser: Browser, live_server) -> Iterator[Page]:
 
     The test fails on a JavaScript error, a console error (a CSP violation shows as one) or a
     stylesheet/script that does not load. Pages themselves may answer 400, 404 or 429 on
-    purpose, and htmx forms 400 or 422, so "Failed to load resource" messages are judged by the response, not the console.
+    purpose, and htmx forms 400 or 422, so "Failed to load resource" messages are judged by
+    the response, not the console.
     """
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
