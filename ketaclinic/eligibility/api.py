@@ -13,12 +13,14 @@ from ninja import Router, Status
 
 from ketaclinic.core.api import ErrorOut, api_user, reject_unknown_params
 from ketaclinic.eligibility import selectors, services
+from ketaclinic.eligibility.readiness import patient_readiness
 from ketaclinic.eligibility.schemas import (
     DecisionIn,
     DecisionOut,
     EligibilityOut,
     LevelOfCareIn,
     LevelOfCareOut,
+    ReadinessOut,
     ReferralIn,
     ReferralOut,
     RiskBenefitIn,
@@ -39,6 +41,19 @@ _ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Err
 def _patient(request: HttpRequest, patient_id: int, target_type: str) -> Patient:
     reject_unknown_params(request, set())
     return patient_get(user=api_user(request), patient_id=patient_id, target_type=target_type)
+
+
+@router.get(f"{_P}/readiness", response={200: ReadinessOut, **_ERRORS})
+def get_readiness(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    """What is still missing before the patient can be enrolled in a treatment course."""
+    patient = _patient(request, patient_id, "readiness")
+    readiness = patient_readiness(patient=patient)
+    return {
+        "patient_id": patient.pk,
+        "ready": readiness.ready,
+        "missing": readiness.missing,
+        "items": list(readiness.items),
+    }
 
 
 @router.get(f"{_P}/eligibility", response={200: EligibilityOut, **_ERRORS})

@@ -296,3 +296,17 @@ class EligibilityOut(Schema):
     risk_benefit: RiskBenefitOut | None
     level_of_care: LevelOfCareOut | None
     referrals: list[ReferralOut]
+
+
+class ReadinessItemOut(Schema):
+    code: str
+    label: str
+    done: bool
+    detail: str
+
+
+class ReadinessOut(Schema):
+    patient_id: int
+    ready: bool
+    missing: list[str]
+    items: list[ReadinessItemOut]

@@ -8,6 +8,7 @@ _P = "patients/<int:patient_id>/"
 
 urlpatterns = [
     path(_P, views.chart_section_view, name="chart_section"),
+    path(f"{_P}readiness/", views.readiness_section_view, name="readiness_section"),
     path(f"{_P}screen/new/", views.screen_new_view, name="screen_new"),
     path(f"{_P}decision/new/", views.decision_new_view, name="decision_new"),
     path(f"{_P}risk-benefit/new/", views.risk_benefit_new_view, name="risk_benefit_new"),

@@ -27,6 +27,7 @@ from ketaclinic.eligibility.forms import (
     ScreenForm,
     ServiceErrorForm,
 )
+from ketaclinic.eligibility.readiness import patient_readiness
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.selectors import patient_get
 
@@ -176,3 +177,12 @@ def referral_status_view(request: HttpRequest, patient_id: int, referral_id: int
         return redirect(patient)
     context = {"patient": patient, "form": form, "referral": referral}
     return _page(request, "referral_status_form.html", context)
+
+
+@login_required
+@require_GET
+def readiness_section_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """What is still missing before enrolment (loaded into the chart by htmx)."""
+    patient = patient_get(user=acting_user(request), patient_id=patient_id, target_type="readiness")
+    context = {"patient": patient, "readiness": patient_readiness(patient=patient)}
+    return render(request, "eligibility/_readiness_section.html", context)
