@@ -58,7 +58,10 @@ def test_revoking_the_treatment_consent_makes_the_patient_not_ready_at_once(
     patient = _ready_patient(patient_factory(site=boston), physician)
     consent = PatientConsent.objects.get(patient=patient)
     consent_revoke(
-        actor=physician, consent=consent, reason="Patient withdrew by phone", received_via="by_phone"
+        actor=physician,
+        consent=consent,
+        reason="Patient withdrew by phone",
+        received_via="by_phone",
     )
 
     readiness = patient_readiness(patient=patient)
