@@ -1,16 +1,30 @@
 """The synthetic-data generator behind `ketaclinic seed` and `ketaclinic demo`.
 
-Each clinical app contributes its own `seed.py`; later modules add their step to `seed_all`.
+Each clinical app contributes its own `seed.py`; this module runs them in journey order.
+Everything is deterministic from `seed` on an empty database, and clearly synthetic.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections.abc import Callable
+from decimal import Decimal
 
+from django.db.models import Max
+from django.utils import timezone
+
+from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.seed import demo_logins, seed_sites_and_staff
 from ketaclinic.patients.models import Patient
 
 __all__ = ["demo_logins", "seed_all", "seeded"]
+
+# How many of each site's new patients are brought to each stage of the journey (bounded so
+# seeding 1,000 patients stays fast; stages run the real services, gates included).
+STAGE_COUNTS = {"evaluated": 4, "not_eligible": 2, "referred_inpatient": 2, "ready": 8}
+# Demo physicians by site slug: they sign the eligibility records of their site's patients.
+SITE_PHYSICIANS = {"boston": "physician", "west-hartford": "wh-physician"}
 
 
 def seeded() -> bool:
@@ -19,8 +33,64 @@ def seeded() -> bool:
 
 
 def seed_all(*, patients: int, seed: int, progress: Callable[[int], object] | None = None) -> str:
-    from ketaclinic.patients.seed import seed_patients
+    from ketaclinic.intake.seed import seed_inquiries
+    from ketaclinic.patients.seed import seed_clinical_records, seed_patients
 
     sites = seed_sites_and_staff()
+    last_pk = Patient.objects.aggregate(last=Max("pk"))["last"] or 0
     written = seed_patients(sites=sites, count=patients, seed=seed, progress=progress)
-    return f"Seeded {len(sites)} sites, demo staff and {written} synthetic patients (seed {seed})."
+    new_patients = list(Patient.objects.filter(pk__gt=last_pk).select_related("site"))
+    seed_clinical_records(patients=new_patients, seed=seed)
+    staged = _seed_stages(sites=sites, patients=new_patients, seed=seed)
+    inquiries = seed_inquiries(sites=sites, seed=seed)
+    return (
+        f"Seeded {len(sites)} sites, demo staff and {written} synthetic patients "
+        f"({staged} brought along the intake journey) and {len(inquiries)} inquiries "
+        f"(seed {seed})."
+    )
+
+
+def _seed_stages(*, sites: list[Site], patients: list[Patient], seed: int) -> int:
+    """Patients at each stage: evaluated, not eligible, referred to in-patient care, ready."""
+    from ketaclinic.consent.seed import seed_treatment_consent
+    from ketaclinic.eligibility import seed as eligibility
+
+    stage_functions = {
+        "evaluated": eligibility.seed_evaluated,
+        "not_eligible": eligibility.seed_not_eligible,
+        "referred_inpatient": eligibility.seed_referred_inpatient,
+        "ready": eligibility.seed_eligible_with_risk_benefit,
+    }
+    eligibility.seed_configuration()
+    rng = random.Random(seed)  # noqa: S311  # synthetic data, not security
+    staged = 0
+    for site in sites:
+        physician = User.objects.filter(username=SITE_PHYSICIANS.get(site.slug, "")).first()
+        if physician is None:
+            continue
+        pool = [p for p in patients if p.site_id == site.pk]
+        rng.shuffle(pool)
+        for stage, count in STAGE_COUNTS.items():
+            chosen, pool = pool[:count], pool[count:]
+            for patient in chosen:
+                stage_functions[stage](patient, physician, seed)
+                if stage == "ready":
+                    seed_treatment_consent(patient=patient, witness=physician, seed=seed)
+                    _ensure_weight(patient=patient, actor=physician, rng=rng)
+                staged += 1
+    return staged
+
+
+def _ensure_weight(*, patient: Patient, actor: User, rng: random.Random) -> None:
+    """A ready patient has a baseline weight (the clinical seed leaves a few without one)."""
+    from ketaclinic.patients.selectors import latest_weight
+    from ketaclinic.patients.services import body_measurement_record
+
+    if latest_weight(patient=patient) is None:
+        kilograms = Decimal(rng.randrange(550, 1100)) / 10
+        body_measurement_record(
+            actor=actor,
+            patient=patient,
+            weight_kg=kilograms,
+            measured_at=timezone.now() - dt.timedelta(days=2),
+        )

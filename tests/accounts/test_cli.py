@@ -178,7 +178,9 @@ def test_token_help_lists_its_subcommands(runner):
 
 def _patients_by_site() -> dict[str, list[tuple[str, str, str]]]:
     rows: dict[str, list[tuple[str, str, str]]] = {}
-    for patient in Patient.objects.select_related("site").order_by("site__slug", "mrn"):
+    # Patients from the synthetic generator, not the demo inquiries converted into patients.
+    seeded = Patient.objects.filter(inquiries__isnull=True).select_related("site")
+    for patient in seeded.order_by("site__slug", "mrn"):
         rows.setdefault(patient.site.slug, []).append(
             (patient.mrn, patient.first_name, patient.last_name)
         )
@@ -192,7 +194,8 @@ def test_seed_command_writes_sites_staff_and_n_patients(db, runner):
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
-        "Seeded 2 sites, demo staff and 10 synthetic patients (seed 7)."
+        "Seeded 2 sites, demo staff and 10 synthetic patients (10 brought along the intake "
+        "journey) and 24 inquiries (seed 7)."
     )
     assert list(Site.objects.values_list("slug", flat=True)) == ["boston", "west-hartford"]
     assert User.objects.count() == 10
@@ -205,16 +208,20 @@ def test_seed_command_writes_sites_staff_and_n_patients(db, runner):
 
 def test_seed_with_the_same_seed_repeats_the_same_people_with_new_mrns(db, runner):
     """Given `seed --patients 10 --seed 7` already run, when the same seed runs again,
-    then the second batch has exactly the first batch's names, with MRNs continuing at 6."""
+    then the second batch has exactly the first batch's names, with MRNs continuing."""
     runner.invoke(main, ["seed", "--patients", "10", "--seed", "7"])
     first = _patients_by_site()
+    # MRNs continue after every patient at the site, converted inquiries included.
+    start = {s.slug: Patient.objects.filter(site=s).count() + 1 for s in Site.objects.all()}
 
     seed_all(patients=10, seed=7)
 
     second = _patients_by_site()
     for slug, prefix in [("boston", "BOS"), ("west-hartford", "WES")]:
         assert second[slug][:5] == first[slug]
-        assert [mrn for mrn, *_ in second[slug][5:]] == [f"{prefix}{n:06d}" for n in range(6, 11)]
+        assert [mrn for mrn, *_ in second[slug][5:]] == [
+            f"{prefix}{n:06d}" for n in range(start[slug], start[slug] + 5)
+        ]
         assert [names for _mrn, *names in second[slug][5:]] == [
             names for _mrn, *names in first[slug]
         ]
