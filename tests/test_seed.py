@@ -28,6 +28,6 @@ def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db)
     assert outcomes["not_eligible"] == 2 * STAGE_COUNTS["not_eligible"]
     assert outcomes["refer_elsewhere"] == 2 * STAGE_COUNTS["referred_inpatient"]
     assert Referral.objects.count() == 2 * STAGE_COUNTS["referred_inpatient"]
-    statuses = {status for status in Inquiry.objects.values_list("status", flat=True)}
+    statuses = set(Inquiry.objects.values_list("status", flat=True))
     assert statuses == set(InquiryStatus.values)
     assert Inquiry.objects.filter(is_urgent=True).exists()
