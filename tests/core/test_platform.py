@@ -151,3 +151,20 @@ def test_a_model_validation_error_escaping_a_service_is_a_clear_400(rf, db):
     assert (
         "Please correct: weight kg: Ensure this value is at most 400." in response.content.decode()
     )
+
+
+def test_home_shows_each_role_only_its_own_entry_points(make_user, boston, client_for):
+    from ketaclinic.accounts.roles import Role
+
+    front_desk = client_for(make_user(Role.FRONT_DESK, boston, username="frontdesk"))
+    admin = client_for(make_user(Role.CLINIC_ADMIN, boston, username="clinicadmin"))
+
+    desk_page = front_desk.get("/").content.decode()
+    admin_page = admin.get("/").content.decode()
+
+    assert "Open triage queue" in desk_page
+    assert 'href="/inquire/boston/"' in desk_page
+    assert "Manage consent templates" not in desk_page
+    assert "Manage consent templates" in admin_page
+    assert "Open triage queue" not in admin_page
+    assert "Open patient list" not in admin_page
