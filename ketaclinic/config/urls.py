@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("ketaclinic.intake.urls")),
     path("eligibility/", include("ketaclinic.eligibility.urls")),
     path("consents/", include("ketaclinic.consent.urls")),
+    path("questionnaires/", include("ketaclinic.questionnaires.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
 ]

@@ -5,13 +5,30 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from ninja import Body, Query, Router, Schema, Status
+from pydantic import Field
 
 from ketaclinic.core.api import ErrorOut, api_user, reject_unknown_params
 from ketaclinic.core.errors import ApplicationError, NotFoundError
-from ketaclinic.questionnaires import scoring
-from ketaclinic.questionnaires.schemas import InstrumentOut, InstrumentSummaryOut, ScoreIn
+from ketaclinic.patients.selectors import patient_get
+from ketaclinic.questionnaires import fhir, scoring, selectors, services
+from ketaclinic.questionnaires.models import (
+    QuestionnaireResponse,
+    ResponseSource,
+    SafetyAlert,
+)
+from ketaclinic.questionnaires.schemas import (
+    AcknowledgeIn,
+    AlertOut,
+    AlertPage,
+    InstrumentOut,
+    InstrumentSummaryOut,
+    ResponseIn,
+    ResponseOut,
+    ResponsePage,
+    ScoreIn,
+)
 
 router = Router(tags=["instruments"])
 
@@ -102,3 +119,153 @@ def score_instrument(request: HttpRequest, code: str, payload: ScoreIn) -> dict[
         field_errors = {item: ["Answer this item."] for item in error.missing}
         raise ApplicationError(str(error), field_errors=field_errors or None) from error
     return result.as_dict()
+
+
+# --- Stored responses, safety alerts and FHIR (site-scoped and audited) ---------------------
+
+FHIR_JSON = "application/fhir+json"
+_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class PageParams(Schema):
+    limit: int = Field(25, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+
+
+class ResponseListParams(PageParams):
+    instrument: str = Field("", max_length=40, description="Only this instrument, e.g. phq9.")
+
+
+def _fhir(body: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(json.dumps(body), content_type=FHIR_JSON)
+
+
+@router.get("/instruments/{code}/fhir", response={200: dict[str, Any], **_ERRORS}, tags=["fhir"])
+def get_instrument_fhir(request: HttpRequest, code: str) -> HttpResponse:
+    """The active version of an instrument as a FHIR R4 Questionnaire (with LOINC codes)."""
+    reject_unknown_params(request, set())
+    api_user(request)
+    return _fhir(fhir.questionnaire_for(selectors.instrument_active_get(code=code)))
+
+
+@router.post(
+    "/patients/{patient_id}/responses",
+    response={201: ResponseOut, **_ERRORS, 422: ErrorOut},
+    tags=["questionnaire responses"],
+)
+def submit_response(
+    request: HttpRequest, patient_id: int, payload: ResponseIn
+) -> Status[QuestionnaireResponse]:
+    """Score and store a response (answers kept); safety alerts are raised with it."""
+    user = api_user(request)
+    patient = patient_get(user=user, patient_id=patient_id, target_type="questionnaire_response")
+    known = {i.code: i for i in selectors.instruments_active()}
+    answers = payload.answers
+    if payload.instrument in known:
+        answers = _answers_by_id(known[payload.instrument].parsed, answers)
+    response = services.response_submit(
+        actor=user,
+        patient=patient,
+        instrument_code=payload.instrument,
+        answers=answers,
+        source=ResponseSource.API,
+        supersedes=payload.supersedes,
+        correction_reason=payload.correction_reason,
+        completed_at=payload.completed_at,
+        completed_by_patient=payload.completed_by_patient,
+    )
+    return Status(201, selectors.response_list(patient=patient).get(pk=response.pk))
+
+
+@router.get(
+    "/patients/{patient_id}/responses",
+    response={200: ResponsePage, **_ERRORS, 422: ErrorOut},
+    tags=["questionnaire responses"],
+)
+def list_responses(
+    request: HttpRequest, patient_id: int, params: Query[ResponseListParams]
+) -> dict[str, object]:
+    """A patient's responses, newest first, with their scores and safety alerts."""
+    reject_unknown_params(request, {"instrument", "limit", "offset"})
+    user = api_user(request)
+    patient = patient_get(user=user, patient_id=patient_id, target_type="questionnaire_response")
+    queryset = selectors.response_list(patient=patient, instrument_code=params.instrument)
+    items = list(queryset[params.offset : params.offset + params.limit])
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": items,
+    }
+
+
+@router.get(
+    "/patients/{patient_id}/responses/{response_id}/fhir",
+    response={200: dict[str, Any], **_ERRORS},
+    tags=["fhir"],
+)
+def get_response_fhir(request: HttpRequest, patient_id: int, response_id: int) -> HttpResponse:
+    """A Bundle of the FHIR QuestionnaireResponse and the Observation of its score."""
+    reject_unknown_params(request, set())
+    response = selectors.patient_response_get(
+        user=api_user(request), patient_id=patient_id, response_id=response_id
+    )
+    is_superseded = bool(getattr(response, "is_superseded", False))
+    return _fhir(fhir.response_bundle(response, is_superseded=is_superseded))
+
+
+@router.post(
+    "/patients/{patient_id}/questionnaire-responses",
+    response={201: ResponseOut, **_ERRORS},
+    tags=["fhir"],
+)
+def submit_fhir_response(
+    request: HttpRequest, patient_id: int, payload: Body[dict[str, Any]]
+) -> Status[QuestionnaireResponse]:
+    """Store a FHIR QuestionnaireResponse (status completed) for an instrument in use here."""
+    user = api_user(request)
+    patient = patient_get(user=user, patient_id=patient_id, target_type="questionnaire_response")
+    incoming = fhir.parse_questionnaire_response(
+        payload,
+        patient_id=patient.pk,
+        instruments=selectors.instruments_active(),
+    )
+    response = services.response_submit(
+        actor=user,
+        patient=patient,
+        instrument_code=incoming.instrument_code,
+        answers=incoming.answers,
+        completed_at=incoming.completed_at,
+        source=ResponseSource.FHIR,
+    )
+    return Status(201, selectors.response_list(patient=patient).get(pk=response.pk))
+
+
+@router.get("/safety-alerts", response={200: AlertPage, **_ERRORS, 422: ErrorOut}, tags=["safety"])
+def list_safety_alerts(request: HttpRequest, params: Query[PageParams]) -> dict[str, object]:
+    """Open safety alerts at your sites, most urgent and then oldest first."""
+    reject_unknown_params(request, {"limit", "offset"})
+    user = api_user(request)
+    queryset = selectors.safety_alerts_open(user=user)
+    items = list(queryset[params.offset : params.offset + params.limit])
+    selectors.safety_alerts_audit(user=user, alerts=items)
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": items,
+    }
+
+
+@router.post(
+    "/safety-alerts/{alert_id}/acknowledge",
+    response={200: AlertOut, **_ERRORS, 422: ErrorOut},
+    tags=["safety"],
+)
+def acknowledge_safety_alert(
+    request: HttpRequest, alert_id: int, payload: AcknowledgeIn
+) -> SafetyAlert:
+    """Acknowledge an alert, saying what was done; who and when are recorded and audited."""
+    return services.safety_alert_acknowledge(
+        actor=api_user(request), alert_id=alert_id, action_taken=payload.action_taken
+    )

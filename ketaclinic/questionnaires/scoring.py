@@ -520,6 +520,37 @@ def _facts(
     )
 
 
+def item_visibility(
+    definition: InstrumentDefinition, answers: Mapping[str, int]
+) -> dict[str, bool | None]:
+    """Skip logic for a form being filled in: per item, True (ask it), False (skipped by an
+    earlier answer) or None (depends on an earlier item not answered yet)."""
+    shown: dict[str, int] = {}
+    visible: dict[str, bool | None] = {}
+    for item in definition.items:
+        visible[item.id] = _visibility(item, shown, visible)
+        value = answers.get(item.id)
+        if visible[item.id] is True and type(value) is int and value in item.allowed_values:
+            shown[item.id] = value
+    return visible
+
+
+def bands_for(
+    definition: InstrumentDefinition, context: Mapping[str, str] | None = None
+) -> tuple[Band, ...]:
+    """The bands that apply for `context` (for charts): a band variant whose condition holds
+    on the context alone, such as AUDIT-C's cut-off for men, else the default bands."""
+    facts = _Facts(
+        answers={},
+        scores={},
+        percents={},
+        context={str(k): str(v).strip().lower() for k, v in (context or {}).items()},
+    )
+    return next(
+        (v.bands for v in definition.band_variants if _holds(v.when, facts)), definition.bands
+    )
+
+
 def _checked_answers(
     definition: InstrumentDefinition, answers: Mapping[str, int]
 ) -> dict[str, int]:
