@@ -42,15 +42,29 @@ def seed_all(*, patients: int, seed: int, progress: Callable[[int], object] | No
     new_patients = list(Patient.objects.filter(pk__gt=last_pk).select_related("site"))
     seed_clinical_records(patients=new_patients, seed=seed)
     staged = _seed_stages(sites=sites, patients=new_patients, seed=seed)
+    responses = _seed_questionnaires(sites=sites, staged=staged, seed=seed)
     inquiries = seed_inquiries(sites=sites, seed=seed)
     return (
         f"Seeded {len(sites)} sites, demo staff and {written} synthetic patients "
-        f"({staged} brought along the intake journey) and {len(inquiries)} inquiries "
-        f"(seed {seed})."
+        f"({len(staged)} brought along the intake journey, {responses} questionnaire "
+        f"responses) and {len(inquiries)} inquiries (seed {seed})."
     )
 
 
-def _seed_stages(*, sites: list[Site], patients: list[Patient], seed: int) -> int:
+def _seed_questionnaires(*, sites: list[Site], staged: list[Patient], seed: int) -> int:
+    """Score trajectories for the staged patients, entered by their site's physician."""
+    from ketaclinic.questionnaires.seed import seed_trajectories
+
+    written = 0
+    for site in sites:
+        physician = User.objects.filter(username=SITE_PHYSICIANS.get(site.slug, "")).first()
+        patients = [p for p in staged if p.site_id == site.pk]
+        if physician is not None and patients:
+            written += seed_trajectories(patients=patients, seed=seed, actor=physician)
+    return written
+
+
+def _seed_stages(*, sites: list[Site], patients: list[Patient], seed: int) -> list[Patient]:
     """Patients at each stage: evaluated, not eligible, referred to in-patient care, ready."""
     from ketaclinic.consent.seed import seed_treatment_consent
     from ketaclinic.eligibility import seed as eligibility
@@ -63,7 +77,7 @@ def _seed_stages(*, sites: list[Site], patients: list[Patient], seed: int) -> in
     }
     eligibility.seed_configuration()
     rng = random.Random(seed)  # noqa: S311  # synthetic data, not security
-    staged = 0
+    staged: list[Patient] = []
     for site in sites:
         physician = User.objects.filter(username=SITE_PHYSICIANS.get(site.slug, "")).first()
         if physician is None:
@@ -77,7 +91,7 @@ def _seed_stages(*, sites: list[Site], patients: list[Patient], seed: int) -> in
                 if stage == "ready":
                     seed_treatment_consent(patient=patient, witness=physician, seed=seed)
                     _ensure_weight(patient=patient, actor=physician, rng=rng)
-                staged += 1
+                staged.append(patient)
     return staged
 
 

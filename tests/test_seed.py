@@ -6,6 +6,7 @@ from ketaclinic.eligibility.models import EligibilityDecision, Referral
 from ketaclinic.eligibility.readiness import patient_readiness
 from ketaclinic.intake.models import Inquiry, InquiryStatus
 from ketaclinic.patients.models import Patient
+from ketaclinic.questionnaires.models import SafetyAlert
 from ketaclinic.seed import STAGE_COUNTS, seed_all
 
 
@@ -16,7 +17,7 @@ def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db)
 
     assert summary == (
         "Seeded 2 sites, demo staff and 60 synthetic patients (32 brought along the intake "
-        "journey) and 24 inquiries (seed 11)."
+        "journey, 1668 questionnaire responses) and 24 inquiries (seed 11)."
     )
     ready = Counter(
         p.site.slug
@@ -31,3 +32,5 @@ def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db)
     statuses = set(Inquiry.objects.values_list("status", flat=True))
     assert statuses == set(InquiryStatus.values)
     assert Inquiry.objects.filter(is_urgent=True).exists()
+    open_alerts = SafetyAlert.objects.filter(acknowledged_at__isnull=True)
+    assert open_alerts.count() == 4  # the last two trajectory patients at each site
