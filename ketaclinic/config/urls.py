@@ -13,6 +13,7 @@ urlpatterns = [
     path("eligibility/", include("ketaclinic.eligibility.urls")),
     path("consents/", include("ketaclinic.consent.urls")),
     path("questionnaires/", include("ketaclinic.questionnaires.urls")),
+    path("portal/", include("ketaclinic.portal.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
 ]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ketaclinic.eligibility",
     "ketaclinic.consent",
     "ketaclinic.questionnaires",
+    "ketaclinic.portal",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,35 @@
+"""A patient's own login: a User without staff roles or sites, linked to exactly one Patient.
+
+Staff permissions come from roles (accounts/roles.py), and a patient account holds none, so
+every staff page and endpoint already refuses it; the portal pages check this link instead.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PatientAccount(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_account"
+    )
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.PROTECT, related_name="portal_account"
+    )
+    invited_at = models.DateTimeField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at"]
+
+    def __str__(self) -> str:
+        return f"Portal account of patient {self.patient_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.activated_at is not None and self.disabled_at is None
