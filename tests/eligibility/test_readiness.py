@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ketaclinic.audit.models import Action, AuditEvent
-from ketaclinic.consent.models import PatientConsent
+from ketaclinic.consent.models import PatientConsent, RevocationChannel
 from ketaclinic.consent.seed import seed_treatment_consent
 from ketaclinic.consent.services import consent_revoke
 from ketaclinic.eligibility.readiness import patient_readiness
@@ -61,7 +61,7 @@ def test_revoking_the_treatment_consent_makes_the_patient_not_ready_at_once(
         actor=physician,
         consent=consent,
         reason="Patient withdrew by phone",
-        received_via="by_phone",
+        received_via=RevocationChannel.BY_PHONE,
     )
 
     readiness = patient_readiness(patient=patient)
