@@ -13,11 +13,19 @@ from ketaclinic.accounts.roles import Role
 class LoginForm(forms.Form):
     username = forms.CharField(
         max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+        label="Username or email",
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+    def clean_username(self) -> str:
+        """Patients sign in with their e-mail, stored lower-case; phones capitalise it."""
+        username: str = self.cleaned_data["username"].strip()
+        return username.lower() if "@" in username else username
 
 
 class MfaVerifyForm(forms.Form):

@@ -198,3 +198,18 @@ def test_login_follows_a_next_url_on_this_site(physician):
 
     assert response.status_code == 302
     assert response["Location"] == "/patients/"
+
+
+def test_an_email_username_signs_in_whatever_its_capitals(boston, client):
+    """Given a login whose username is a lower-case e-mail, when a phone capitalises it,
+    then sign-in still succeeds."""
+    from tests.factories import UserFactory
+
+    UserFactory(username="ann.alderwood@example.org", sites=[boston])
+
+    response = client.post(
+        "/accounts/login/",
+        {"username": " Ann.Alderwood@Example.org ", "password": "correct-horse-battery-staple-42"},
+    )
+
+    assert response.status_code == 302
