@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import Field
 
@@ -14,6 +15,7 @@ from ketaclinic.core.errors import ApplicationError, NotFoundError
 from ketaclinic.patients.selectors import patient_get
 from ketaclinic.questionnaires import fhir, scoring, selectors, services
 from ketaclinic.questionnaires.models import (
+    DueQuestionnaire,
     QuestionnaireResponse,
     ResponseSource,
     SafetyAlert,
@@ -22,11 +24,14 @@ from ketaclinic.questionnaires.schemas import (
     AcknowledgeIn,
     AlertOut,
     AlertPage,
+    DueOut,
+    DuePage,
     InstrumentOut,
     InstrumentSummaryOut,
     ResponseIn,
     ResponseOut,
     ResponsePage,
+    ScheduleIn,
     ScoreIn,
 )
 
@@ -269,3 +274,54 @@ def acknowledge_safety_alert(
     return services.safety_alert_acknowledge(
         actor=api_user(request), alert_id=alert_id, action_taken=payload.action_taken
     )
+
+
+# --- Due questionnaires (site-scoped and audited) ----------------------------------------
+
+
+class DueListParams(PageParams):
+    upcoming: bool = Field(False, description="Also list open items that are not due yet.")
+
+
+@router.get(
+    "/patients/{patient_id}/due-questionnaires",
+    response={200: DuePage, **_ERRORS, 422: ErrorOut},
+    tags=["due questionnaires"],
+)
+def list_due_questionnaires(
+    request: HttpRequest, patient_id: int, params: Query[DueListParams]
+) -> dict[str, object]:
+    """A patient's open questionnaires due now or overdue, oldest first, with `is_overdue`."""
+    reject_unknown_params(request, {"upcoming", "limit", "offset"})
+    user = api_user(request)
+    patient = patient_get(user=user, patient_id=patient_id, target_type="due_questionnaire")
+    queryset = selectors.patient_due_list(patient=patient, include_upcoming=params.upcoming)
+    items = list(queryset[params.offset : params.offset + params.limit])
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": items,
+    }
+
+
+@router.post(
+    "/patients/{patient_id}/schedule",
+    response={201: list[DueOut], **_ERRORS, 422: ErrorOut},
+    tags=["due questionnaires"],
+)
+def schedule_questionnaires(
+    request: HttpRequest, patient_id: int, payload: ScheduleIn
+) -> Status[list[DueQuestionnaire]]:
+    """Schedule the questionnaires of a treatment event from the clinic's schedule rules.
+    Idempotent: the event's items are returned, those already scheduled included."""
+    user = api_user(request)
+    patient = patient_get(user=user, patient_id=patient_id, target_type="due_questionnaire")
+    items = services.schedule_event(
+        actor=user,
+        patient=patient,
+        event=payload.event,
+        at=payload.at or timezone.now(),
+        reference=payload.reference,
+    )
+    return Status(201, items)

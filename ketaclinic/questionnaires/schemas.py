@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import Field
 
 from ketaclinic.core.api import StrictSchema
-from ketaclinic.questionnaires.models import QuestionnaireResponse, SafetyAlert
+from ketaclinic.questionnaires.models import DueQuestionnaire, QuestionnaireResponse, SafetyAlert
 
 
 class ScoreIn(StrictSchema):
@@ -175,3 +176,54 @@ class AlertPage(Schema):
     limit: int
     offset: int
     items: list[AlertOut]
+
+
+# --- Due questionnaires ---------------------------------------------------------------------
+
+
+class ScheduleIn(StrictSchema):
+    event: str = Field(
+        description="baseline, pre_infusion, post_infusion, weekly_during_treatment or "
+        "after_last_infusion (then `at` is the last infusion)."
+    )
+    at: dt.datetime | None = Field(
+        None, description="When the event happens, with UTC offset; default now."
+    )
+    reference: str = Field(
+        "", max_length=64, description="What the items belong to, e.g. course:12 or infusion:34."
+    )
+
+
+class DueOut(Schema):
+    id: int
+    patient_id: int
+    instrument: str
+    instrument_title: str
+    event: str
+    reference: str
+    due_at: dt.datetime
+    overdue_at: dt.datetime
+    is_overdue: bool
+    status: str
+    completed_response_id: int | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_instrument(obj: DueQuestionnaire) -> str:
+        return obj.instrument.code
+
+    @staticmethod
+    def resolve_instrument_title(obj: DueQuestionnaire) -> str:
+        return obj.instrument.title
+
+    @staticmethod
+    def resolve_is_overdue(obj: DueQuestionnaire) -> bool:
+        annotated = getattr(obj, "is_overdue", None)
+        return bool(annotated) if annotated is not None else obj.overdue_at <= timezone.now()
+
+
+class DuePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[DueOut]

@@ -5,7 +5,8 @@ craving (weekly): most patients improve, some do not, a few improve and then rel
 leaves a couple of open safety alerts (one PHQ-9 item 9, one C-SSRS moderate). The rows
 are scored by the same engine and built by the same code as `response_submit`, then
 written in bulk with one audit row per patient. `seed_meq30_for` goes through
-`response_submit` for the MEQ-30 after a demo infusion.
+`response_submit` for the MEQ-30 after a demo infusion. `seed_schedules` gives patients
+due and overdue questionnaires through `schedule_event`, as the treatment course will.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from ketaclinic.audit.services import audit_record
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires import scoring
 from ketaclinic.questionnaires.models import (
+    DueQuestionnaire,
     Instrument,
     QuestionnaireResponse,
     ResponseSource,
     SafetyAlert,
+    ScheduleEvent,
 )
-from ketaclinic.questionnaires.services import response_submit
+from ketaclinic.questionnaires.services import response_submit, schedule_event
 from ketaclinic.questionnaires.services.responses import alerts_build, response_build
 
 DAYS = 182
@@ -197,3 +200,27 @@ def seed_meq30_for(
         completed_at=completed_at,
         completed_by_patient=True,
     )
+
+
+# (event, days before `now` the event happened): what each demo patient has outstanding.
+SCHEDULE_SCENARIOS: tuple[tuple[ScheduleEvent, float], ...] = (
+    (ScheduleEvent.BASELINE, 2),  # baseline due (7-day window still open)
+    (ScheduleEvent.BASELINE, 10),  # baseline overdue
+    (ScheduleEvent.AFTER_LAST_INFUSION, 100),  # 1-month follow-up overdue, 3-month due
+    (ScheduleEvent.PRE_INFUSION, -0.5),  # infusion in 12 hours: pre-infusion items due
+)
+
+
+def seed_schedules(
+    *, patients: Sequence[Patient], actor: User, seed: int, now: dt.datetime | None = None
+) -> int:
+    """Give each patient one scenario of due, overdue and upcoming questionnaires. `actor`
+    must be staff at the patients' site allowed to enter questionnaires. Returns the number
+    of due items the patients have after seeding."""
+    now = now or timezone.now()
+    for index, patient in enumerate(patients):
+        rng = _rng(seed, "schedule", index)
+        event, days_ago = SCHEDULE_SCENARIOS[rng.randrange(len(SCHEDULE_SCENARIOS))]
+        at = now - dt.timedelta(days=days_ago, minutes=rng.randrange(0, 120))
+        schedule_event(actor=actor, patient=patient, event=event, at=at, reference=f"demo:{seed}")
+    return DueQuestionnaire.objects.filter(patient__in=patients).count()

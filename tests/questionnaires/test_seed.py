@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.questionnaires.models import QuestionnaireResponse, SafetyAlert
-from ketaclinic.questionnaires.seed import seed_meq30_for, seed_trajectories
-from ketaclinic.questionnaires.selectors import response_list
+from ketaclinic.questionnaires.models import DueQuestionnaire, QuestionnaireResponse, SafetyAlert
+from ketaclinic.questionnaires.seed import seed_meq30_for, seed_schedules, seed_trajectories
+from ketaclinic.questionnaires.selectors import due_questionnaires, response_list
 from ketaclinic.questionnaires.trajectory import patient_trajectories
 
 NOW = dt.datetime(2026, 6, 1, 15, 0, tzinfo=dt.UTC)
@@ -93,3 +93,31 @@ def test_seed_meq30_for_an_infusion_goes_through_the_service(nurse, patient):
     assert response.answers == again.answers
     assert set(response.subscales) == {"mystical", "positive_mood", "transcendence", "ineffability"}
     assert AuditEvent.objects.filter(target_type="questionnaire_response").count() == 2
+
+
+def _outstanding(patients, now):
+    return [
+        [(i.event, i.instrument.code, i.is_overdue) for i in due_questionnaires(patient=p, now=now)]
+        for p in patients
+    ]
+
+
+def test_seed_schedules_gives_patients_due_and_overdue_questionnaires(
+    nurse, boston, patient_factory
+):
+    now = timezone.now()
+    first = patient_factory.create_batch(6, site=boston)
+    second = patient_factory.create_batch(6, site=boston)
+
+    written = seed_schedules(patients=first, actor=nurse, seed=5, now=now)
+    seed_schedules(patients=second, actor=nurse, seed=5, now=now)
+
+    outstanding = _outstanding(first, now)
+    assert outstanding == _outstanding(second, now)
+    assert written == DueQuestionnaire.objects.filter(patient__in=first).count() == 34
+    # Seed 5: pre-infusion (2), baseline (7), pre-infusion twice, follow-up after the last
+    # infusion 100 days ago (1 month overdue and 3 months due: 6; 8 more upcoming), baseline.
+    assert [len(items) for items in outstanding] == [2, 7, 2, 2, 6, 7]
+    flat = [item for items in outstanding for item in items]
+    assert {overdue for _, _, overdue in flat} == {True, False}
+    assert {i.reference for i in DueQuestionnaire.objects.all()} == {"demo:5"}

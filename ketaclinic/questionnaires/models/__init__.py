@@ -1,4 +1,4 @@
-"""Instruments as data, immutable responses with their score, and safety alerts."""
+"""Instruments as data, immutable responses with their score, safety alerts and schedules."""
 
 from ketaclinic.questionnaires.models.alert import (
     AlertDeleteError,
@@ -13,10 +13,20 @@ from ketaclinic.questionnaires.models.response import (
     ResponseQuerySet,
     ResponseSource,
 )
+from ketaclinic.questionnaires.models.schedule import (
+    DueQuestionnaire,
+    DueQuestionnaireQuerySet,
+    DueStatus,
+    ScheduleEvent,
+    ScheduleRule,
+)
 
 __all__ = [
     "AlertDeleteError",
     "AlertLevel",
+    "DueQuestionnaire",
+    "DueQuestionnaireQuerySet",
+    "DueStatus",
     "Instrument",
     "InstrumentSiteSetting",
     "QuestionnaireResponse",
@@ -25,4 +35,6 @@ __all__ = [
     "ResponseSource",
     "SafetyAlert",
     "SafetyAlertQuerySet",
+    "ScheduleEvent",
+    "ScheduleRule",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -12,10 +13,13 @@ from ketaclinic.core.errors import ApplicationError
 M = TypeVar("M", bound=models.Model)
 
 
-def validated(instance: M) -> M:
-    """full_clean(), turning Django's errors into one refusal with a message per field."""
+def validated(instance: M, *, exclude: Sequence[str] = (), validate_constraints: bool = True) -> M:
+    """full_clean(), turning Django's errors into one refusal with a message per field.
+
+    Bulk writers may `exclude` relations they just loaded and skip the constraint queries
+    that the database enforces anyway on insert (one query per constraint and row)."""
     try:
-        instance.full_clean()
+        instance.full_clean(exclude=list(exclude), validate_constraints=validate_constraints)
     except ValidationError as error:
         field_errors = {
             ("__all__" if field == NON_FIELD_ERRORS else field): messages

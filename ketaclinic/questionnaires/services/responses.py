@@ -1,5 +1,6 @@
 """Storing a completed questionnaire: score it with the engine, keep answers and score, raise
-safety alerts in the same transaction, audit it. Nothing is stored when scoring fails."""
+safety alerts and complete the oldest open due item of the instrument in the same
+transaction, audit it. Nothing is stored when scoring fails."""
 
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ from ketaclinic.questionnaires.models import (
 )
 from ketaclinic.questionnaires.selectors import instrument_for_administration
 from ketaclinic.questionnaires.services._common import validated
+from ketaclinic.questionnaires.services.due_items import due_item_complete
 
 TARGET_TYPE = "questionnaire_response"
 REASON_MAX_LENGTH = 300
 # Clocks on different machines drift; a time a minute "ahead" is not a typing error.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+MISSING_ITEM = "Answer this item."
 
 
 def response_submit(
@@ -48,8 +51,11 @@ def response_submit(
     """Score and store one response; a correction names the response it supersedes and why.
 
     `context` defaults to the patient's recorded sex (AUDIT-C's cut-off depends on it).
-    `source=patient_self` stores no staff author (the future patient portal calls this).
-    Safety alerts the score raises are stored in the same transaction.
+    `source=patient_self` stores no staff author; a patient's own login goes through
+    `response_submit_by_patient` instead.
+    Safety alerts the score raises are stored in the same transaction, and a new response
+    (not a correction) completes the patient's oldest open due item of the instrument that
+    was due by `completed_at`.
     """
     # Checked before the transaction, so that the audited refusal is not rolled back.
     require_questionnaire_entry(user=actor, patient=patient)
@@ -61,15 +67,13 @@ def response_submit(
             if previous is not None
             else instrument_for_administration(patient=patient, code=instrument_code)
         )
-        scoring_context = {"sex": patient.sex, **(context or {})}
-        result = score_or_refuse(instrument, answers, scoring_context)
         self_completed = source == ResponseSource.PATIENT_SELF
-        response = response_build(
+        response = response_store(
+            actor=actor,
             patient=patient,
             instrument=instrument,
             answers=answers,
-            scoring_context=scoring_context,
-            result=result,
+            context=context,
             completed_at=_completed_at(completed_at, previous),
             entered_by=None if self_completed else actor,
             completed_by_patient=completed_by_patient or self_completed,
@@ -77,12 +81,49 @@ def response_submit(
             supersedes=previous,
             correction_reason=correction_reason.strip(),
         )
-        validated(response).save()
-        detail = f"{instrument.code} v{instrument.version} via {source}"
-        if previous is not None:
-            detail += f"; supersedes response {previous.pk}"
-        _audit(actor, patient, TARGET_TYPE, response.pk, detail)
-        _alerts_raise(actor, response, result)
+        # A correction replaces a response that already counted for its due item.
+        if previous is None:
+            due_item_complete(actor=actor, response=response)
+    return response
+
+
+def response_store(
+    *,
+    actor: User,
+    patient: Patient,
+    instrument: Instrument,
+    answers: Mapping[str, object],
+    context: Mapping[str, str] | None,
+    completed_at: dt.datetime,
+    entered_by: User | None,
+    completed_by_patient: bool,
+    source: ResponseSource,
+    supersedes: QuestionnaireResponse | None = None,
+    correction_reason: str = "",
+) -> QuestionnaireResponse:
+    """Score, store and audit one response and raise its safety alerts. Call it inside the
+    caller's transaction, after the caller checked who may store it."""
+    scoring_context = {"sex": patient.sex, **(context or {})}
+    result = score_or_refuse(instrument, answers, scoring_context)
+    response = response_build(
+        patient=patient,
+        instrument=instrument,
+        answers=answers,
+        scoring_context=scoring_context,
+        result=result,
+        completed_at=completed_at,
+        entered_by=entered_by,
+        completed_by_patient=completed_by_patient,
+        source=source,
+        supersedes=supersedes,
+        correction_reason=correction_reason,
+    )
+    validated(response).save()
+    detail = f"{instrument.code} v{instrument.version} via {source}"
+    if supersedes is not None:
+        detail += f"; supersedes response {supersedes.pk}"
+    _audit(actor, patient, TARGET_TYPE, response.pk, detail)
+    _alerts_raise(actor, response, result)
     return response
 
 
@@ -131,7 +172,7 @@ def _scoring_refusal(
         names = ", ".join(f"item {by_id[i].number} ({i})" for i in error.missing)
         parts.append(f"Not answered: {names}. Answer every item, then save again.")
         for item_id in error.missing:
-            field_errors[item_id] = ["Answer this item."]
+            field_errors[item_id] = [MISSING_ITEM]
     for problem in error.invalid:
         item_id, _, text = problem.partition(": ")
         key = item_id if item_id in by_id else "answers"

@@ -1,4 +1,4 @@
-"""Pages: the chart section, staff entry and correction, a response, the safety-alert
+"""Staff pages: the chart section, entry and correction, a response, the safety-alert
 dashboard and acknowledgement, and the clinic admin's instrument switches."""
 
 from __future__ import annotations
@@ -30,12 +30,17 @@ from ketaclinic.questionnaires.models import QuestionnaireResponse
 @login_required
 @require_GET
 def chart_section_view(request: HttpRequest, patient_id: int) -> HttpResponse:
-    user = acting_user(request)
+    return render_chart_section(request, acting_user(request), patient_id)
+
+
+def render_chart_section(request: HttpRequest, user: User, patient_id: int) -> HttpResponse:
+    """The chart's questionnaire section (also the answer to its htmx actions)."""
     # Infusion dates come from the treatment-course work once it exists.
     chart = selectors.questionnaire_chart_get(user=user, patient_id=patient_id)
     context = {
         "chart": chart,
         "patient": chart.patient,
+        "now": chart.now,
         "can_enter": user.has_role_perm(Perm.QUESTIONNAIRE_ENTER),
         "can_acknowledge": user.has_role_perm(Perm.SAFETY_ALERT_ACKNOWLEDGE),
     }
