@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from ketaclinic.accounts.services import auth_logout_record
+from ketaclinic.portal.selectors import is_patient_user
 
 LAST_SEEN_KEY = "ketaclinic_last_seen"
 # Paths an unverified or anonymous person may reach without being bounced.
@@ -54,7 +55,10 @@ class IdleLogoutMiddleware:
 
 
 class MfaRequiredMiddleware:
-    """With KETACLINIC_REQUIRE_MFA on, staff must pass a TOTP check before any page."""
+    """With KETACLINIC_REQUIRE_MFA on, staff must pass a TOTP check before any page.
+
+    Patients' portal logins are exempt: for them two-factor sign-in is optional.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,6 +69,7 @@ class MfaRequiredMiddleware:
             and request.user.is_authenticated
             and not request.user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(_OPEN_PREFIXES)
+            and not is_patient_user(user=request.user)
         ):
             return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.path})}")
         return self.get_response(request)

@@ -1,5 +1,14 @@
-from django.urls import URLPattern, path  # noqa: F401  # path is used as views arrive
+from django.urls import path
+
+from ketaclinic.portal import staff_views, views
 
 app_name = "portal"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("activate/<str:uidb64>/<str:token>/", views.activate_view, name="activate"),
+    # Staff: the portal section of a patient's chart.
+    path("patients/<int:patient_id>/", staff_views.chart_section_view, name="chart_section"),
+    path("patients/<int:patient_id>/invite/", staff_views.invite_view, name="invite"),
+    path("patients/<int:patient_id>/disable/", staff_views.disable_view, name="disable"),
+]

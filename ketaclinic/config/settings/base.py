@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "ketaclinic.accounts.middleware.IdleLogoutMiddleware",
     "ketaclinic.accounts.middleware.MfaRequiredMiddleware",
+    "ketaclinic.portal.middleware.PatientPortalOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "ketaclinic.core.middleware.NoStoreMiddleware",
@@ -172,6 +173,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 KETACLINIC_IDLE_LOGOUT_SECONDS = int(os.environ.get("KETACLINIC_IDLE_LOGOUT_SECONDS", "900"))
 KETACLINIC_REQUIRE_MFA = env_bool("KETACLINIC_REQUIRE_MFA", True)
+KETACLINIC_PORTAL_INVITE_HOURS = int(os.environ.get("KETACLINIC_PORTAL_INVITE_HOURS", "72"))
 
 # Lockout (django-axes): five wrong passwords for one username lock it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("KETACLINIC_LOCKOUT_FAILURES", "5"))
