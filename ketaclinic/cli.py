@@ -120,7 +120,7 @@ def demo(host: str, port: int) -> None:
     _setup_django()
     from django.core.management import call_command
 
-    from ketaclinic.seed import demo_logins, seed_all, seeded
+    from ketaclinic.seed import demo_logins, portal_logins, seed_all, seeded
 
     call_command("migrate", interactive=False, verbosity=0)
     if seeded():
@@ -130,7 +130,7 @@ def demo(host: str, port: int) -> None:
             click.echo(seed_all(patients=200, seed=42, progress=bar.update))
     click.echo(f"\nKetaclinic demo: http://{host}:{port}/")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for username, description in demo_logins():
+    for username, description in [*demo_logins(), *portal_logins()]:
         click.echo(f"  {username:<14} {description}")
     click.echo("Stop with Ctrl-C.\n")
     sys.stdout.flush()

@@ -18,7 +18,7 @@ from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.seed import demo_logins, seed_sites_and_staff
 from ketaclinic.patients.models import Patient
 
-__all__ = ["demo_logins", "seed_all", "seeded"]
+__all__ = ["demo_logins", "portal_logins", "seed_all", "seeded"]
 
 # How many of each site's new patients are brought to each stage of the journey (bounded so
 # seeding 1,000 patients stays fast; stages run the real services, gates included).
@@ -52,8 +52,10 @@ def seed_all(*, patients: int, seed: int, progress: Callable[[int], object] | No
 
 
 def _seed_questionnaires(*, sites: list[Site], staged: list[Patient], seed: int) -> int:
-    """Score trajectories for the staged patients, entered by their site's physician."""
-    from ketaclinic.questionnaires.seed import seed_trajectories
+    """Score trajectories and due questionnaires for the staged patients, entered by their
+    site's physician, and one patient portal login per site to complete them."""
+    from ketaclinic.portal.seed import seed_portal_accounts
+    from ketaclinic.questionnaires.seed import seed_schedules, seed_trajectories
 
     written = 0
     for site in sites:
@@ -61,7 +63,19 @@ def _seed_questionnaires(*, sites: list[Site], staged: list[Patient], seed: int)
         patients = [p for p in staged if p.site_id == site.pk]
         if physician is not None and patients:
             written += seed_trajectories(patients=patients, seed=seed, actor=physician)
+            seed_schedules(patients=patients, actor=physician, seed=seed)
+            seed_portal_accounts(patients=patients, actor=physician, seed=seed, count=1)
     return written
+
+
+def portal_logins() -> list[tuple[str, str]]:
+    """The demo's patient portal logins (username is the patient's e-mail)."""
+    from ketaclinic.portal.models import PatientAccount
+
+    accounts = PatientAccount.objects.filter(
+        activated_at__isnull=False, disabled_at__isnull=True
+    ).select_related("user", "patient__site")
+    return [(a.user.username, f"Patient portal, {a.patient.site.name}") for a in accounts[:4]]
 
 
 def _seed_stages(*, sites: list[Site], patients: list[Patient], seed: int) -> list[Patient]:
