@@ -95,6 +95,7 @@ def convert_inquiry(
             actor=user,
             inquiry=inquiry,
             date_of_birth=body.date_of_birth,
+            sex=body.sex,
             create_anyway=body.create_anyway,
         )
     except services.DuplicatePatientError as error:

@@ -14,6 +14,7 @@ from ketaclinic.accounts.models import Site
 from ketaclinic.core.errors import ApplicationError
 from ketaclinic.intake.models import Addiction, Answer, ContactMethod, Inquiry, InquiryStatus
 from ketaclinic.intake.selectors import STATUS_ALL, STATUS_OPEN
+from ketaclinic.patients.models import Sex
 
 HONEYPOT_FIELD = "website"
 _DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
@@ -219,6 +220,12 @@ class ConvertForm(forms.Form):
     )
     phone = forms.CharField(max_length=32, required=False)
     email = forms.EmailField(required=False)
+    sex = forms.ChoiceField(
+        choices=Sex.choices,
+        required=False,
+        initial=Sex.UNKNOWN,
+        help_text="Some cut-offs differ by sex (AUDIT-C, heavy drinking days): ask if unsure.",
+    )
     create_anyway = forms.BooleanField(
         required=False,
         label="I checked the patients listed above: this is a different person.",
@@ -231,6 +238,7 @@ class ConvertForm(forms.Form):
             "date_of_birth": inquiry.date_of_birth,
             "phone": inquiry.phone,
             "email": inquiry.email,
+            "sex": Sex.UNKNOWN,
         }
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
@@ -241,6 +249,10 @@ class ConvertForm(forms.Form):
     def clean_phone(self) -> str:
         phone: str = self.cleaned_data.get("phone", "").strip()
         return normalise_phone(phone) if phone else ""
+
+    def clean_sex(self) -> str:
+        sex: str = self.cleaned_data.get("sex") or Sex.UNKNOWN
+        return sex
 
 
 class AttachForm(forms.Form):

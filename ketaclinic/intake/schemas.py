@@ -8,6 +8,7 @@ from pydantic import Field
 from ketaclinic.core.api import StrictSchema
 from ketaclinic.intake.models import Inquiry, InquiryStatus, InquiryStatusChange
 from ketaclinic.intake.selectors import inquiry_history
+from ketaclinic.patients.models import Sex
 
 
 class InquiryOut(Schema):
@@ -76,6 +77,7 @@ class ConvertIn(StrictSchema):
     attach_to_patient_id: int | None = Field(
         None, description="Link the inquiry to this existing patient instead of creating one."
     )
+    sex: Sex = Field(Sex.UNKNOWN, description="The patient's sex, for sex-specific cut-offs.")
     create_anyway: bool = Field(
         False, description="Create a new patient even though possible duplicates exist."
     )

@@ -181,3 +181,12 @@ def test_attach_to_a_patient_at_another_of_my_sites_is_refused(
 
     inquiry.refresh_from_db()
     assert inquiry.patient is None
+
+
+def test_convert_records_the_sex_given_by_front_desk(frontdesk, boston, inquiry_factory):
+    """The sex decides sex-specific cut-offs (AUDIT-C), so conversion records it."""
+    inquiry = inquiry_factory(site=boston, first_name="Sam", last_name="Ashgrove")
+
+    patient = services.inquiry_convert_to_patient(actor=frontdesk, inquiry=inquiry, sex="female")
+
+    assert patient.sex == "female"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +19,7 @@ from ketaclinic.intake import selectors
 from ketaclinic.intake.models import Inquiry
 from ketaclinic.intake.services.submission import full_clean_or_refuse
 from ketaclinic.intake.services.triage import require_inquiry_access
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.models import Patient, Sex
 from ketaclinic.patients.seed import mrn_prefix
 from ketaclinic.patients.selectors import patient_get
 from ketaclinic.patients.services import patient_create
@@ -54,6 +54,7 @@ class _Details:
     date_of_birth: dt.date
     phone: str
     email: str
+    sex: Sex = Sex.UNKNOWN
 
 
 def next_mrn(*, site: Site) -> str:
@@ -118,6 +119,7 @@ def _create_with_next_mrn(*, actor: User, site: Site, details: _Details) -> Pati
                     date_of_birth=details.date_of_birth,
                     phone=details.phone,
                     email=details.email,
+                    sex=details.sex,
                 )
         except IntegrityError:
             continue
@@ -155,6 +157,7 @@ def inquiry_convert_to_patient(
     last_name: str | None = None,
     phone: str | None = None,
     email: str | None = None,
+    sex: Sex | str = Sex.UNKNOWN,
     create_anyway: bool = False,
 ) -> Patient:
     """Register the inquirer as a new patient from what they sent (None keeps their value).
@@ -175,6 +178,7 @@ def inquiry_convert_to_patient(
         phone=phone,
         email=email,
     )
+    details = replace(details, sex=Sex(sex))
     candidates = selectors.duplicate_candidates(
         user=actor,
         site=inquiry.site,
