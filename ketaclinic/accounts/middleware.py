@@ -15,6 +15,7 @@ from ketaclinic.accounts.services import auth_logout_record
 from ketaclinic.portal.selectors import is_patient_user
 
 LAST_SEEN_KEY = "ketaclinic_last_seen"
+LAST_SEEN_REFRESH_SECONDS = 30
 # Paths an unverified or anonymous person may reach without being bounced.
 _OPEN_PREFIXES = (
     "/accounts/login",
@@ -50,7 +51,11 @@ class IdleLogoutMiddleware:
                     request, f"You were signed out after {minutes} {unit} without activity."
                 )
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
-            request.session[LAST_SEEN_KEY] = now
+            # Refresh at most every LAST_SEEN_REFRESH_SECONDS: a chart loads several sections
+            # at once, and a session write per request would make them queue on the session
+            # row. The idle clock may then run up to that much early, never late.
+            if last_seen is None or now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
+                request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 

@@ -205,6 +205,8 @@ def _saved(request: HttpRequest, patient: Patient) -> HttpResponse:
     response = _section(request, selectors.clinical_record_load(patient=patient), can_edit=True)
     response["HX-Retarget"] = "#clinical-section"
     response["HX-Reswap"] = "innerHTML"
+    # Other chart sections that depend on the record (readiness: baseline weight) reload.
+    response["HX-Trigger"] = "chart-changed"
     return response
 
 

@@ -218,3 +218,19 @@ def test_malformed_totp_code_is_refused_by_the_form(physician, client_for, setti
     }
     device = TOTPDevice.objects.get(user=physician)
     assert (device.confirmed, device.throttling_failure_count) == (False, 0)
+
+
+def test_last_seen_is_refreshed_at_most_every_30_seconds(physician, client_for, monkeypatch):
+    """Given a physician seen 10 s ago, when they open a page, then the session keeps the old
+    time (no session write for each of a chart's parallel requests); 30 s later it moves."""
+    now = 1_800_000_000.0
+    monkeypatch.setattr(time, "time", lambda: now)
+    client = client_for(physician)
+    _last_seen(client, 10)
+
+    client.get("/accounts/profile/")
+    assert client.session[LAST_SEEN_KEY] == now - 10
+
+    _last_seen(client, 30)
+    client.get("/accounts/profile/")
+    assert client.session[LAST_SEEN_KEY] == now

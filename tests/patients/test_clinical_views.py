@@ -119,6 +119,7 @@ def test_htmx_add_medication_saves_and_rerenders_the_whole_section(nurse, patien
 
     assert response.status_code == 200
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#clinical-section", "innerHTML")
+    assert response["HX-Trigger"] == "chart-changed"  # readiness reloads itself
     assert next(t.name for t in response.templates) == "patients/clinical/section.html"
     medication = Medication.objects.get()
     assert (medication.name, medication.is_stimulant, medication.is_sedative) == (
