@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
 from django.test import Client
 
+from ketaclinic.accounts.middleware import LAST_SEEN_KEY
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import api_token_create
@@ -65,6 +67,10 @@ def client_for() -> Callable[[User], Client]:
     def make(user: User) -> Client:
         client = Client()
         client.force_login(user)
+        # As the sign-in page does: the idle clock starts at sign-in.
+        session = client.session
+        session[LAST_SEEN_KEY] = time.time()
+        session.save()
         return client
 
     return make

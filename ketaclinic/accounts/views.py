@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from base64 import b32encode
 
 import qrcode
@@ -17,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaclinic.accounts import selectors, services
 from ketaclinic.accounts.forms import ApiTokenForm, LoginForm, MfaVerifyForm
+from ketaclinic.accounts.middleware import LAST_SEEN_KEY
 from ketaclinic.accounts.models import User
 from ketaclinic.core.errors import ApplicationError
 from ketaclinic.core.http import acting_user
@@ -37,6 +39,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if isinstance(user, User):
             login(request, user)
+            request.session[LAST_SEEN_KEY] = time.time()  # the idle clock starts now
             services.auth_login_record(user=user)
             return redirect(_safe_next(request))
         locked = bool(getattr(request, "axes_locked_out", False))
