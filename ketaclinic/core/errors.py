@@ -5,10 +5,12 @@ Each carries a stable machine code (for the API's `code`) and a message a nurse 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
+from typing import TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 
 
 class ErrorCode(StrEnum):
@@ -77,3 +79,31 @@ def from_validation_error(error: ValidationError) -> ApplicationError:
         )
         return ApplicationError(f"Please correct: {summary}", field_errors=fields)
     return ApplicationError("Please correct: " + " ".join(error.messages))
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def validated(
+    instance: M,
+    *,
+    message: str = "",
+    exclude: Sequence[str] = (),
+    validate_constraints: bool = True,
+) -> M:
+    """full_clean(), turning Django's errors into one refusal with a message per field.
+
+    `message` replaces the default summary (the field messages joined). Bulk writers may
+    `exclude` relations they just loaded and skip the constraint queries that the database
+    enforces anyway on insert (one query per constraint and row).
+    """
+    try:
+        instance.full_clean(exclude=list(exclude), validate_constraints=validate_constraints)
+    except ValidationError as error:
+        field_errors = {
+            ("__all__" if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in error.message_dict.items()
+        }
+        summary = " ".join(text for messages in field_errors.values() for text in messages)
+        raise ApplicationError(message or summary, field_errors=field_errors) from error
+    return instance

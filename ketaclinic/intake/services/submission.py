@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -12,7 +11,7 @@ from django.utils.crypto import salted_hmac
 from ketaclinic.accounts.models import Site
 from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import ApplicationError, NotFoundError
+from ketaclinic.core.errors import NotFoundError, validated
 from ketaclinic.intake.models import Addiction, Answer, ContactMethod, Inquiry, InquiryAttempt
 
 # Issue 3: more than 5 submissions an hour from one address are refused with HTTP 429.
@@ -23,10 +22,7 @@ PUBLIC_FORM_ACTOR = "public inquiry form"
 
 def full_clean_or_refuse(instance: models.Model, message: str) -> None:
     """full_clean(), with Django's ValidationError turned into a refusal that names each field."""
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        raise ApplicationError(message, field_errors=error.message_dict) from error
+    validated(instance, message=message)
 
 
 def address_digest(client_ip: str | None) -> str:

@@ -8,15 +8,16 @@ import zoneinfo
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar, cast
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_patient_access, require_perm
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.core.errors import ApplicationError, ErrorCode, NotFoundError
+from ketaclinic.core.errors import ApplicationError, ErrorCode, NotFoundError, validated
 from ketaclinic.patients.models import Patient
+
+__all__ = ["chart_write", "require_chart_editor", "required_reason", "validated"]
 
 REASON_MAX_LENGTH = 300
 
@@ -57,20 +58,6 @@ def chart_write(target_type: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return checked
 
     return decorate
-
-
-def validated(instance: M) -> M:
-    """full_clean(), turning Django's errors into one refusal with a message per field."""
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        field_errors = {
-            ("__all__" if field == NON_FIELD_ERRORS else field): messages
-            for field, messages in error.message_dict.items()
-        }
-        summary = " ".join(message for messages in field_errors.values() for message in messages)
-        raise ApplicationError(summary, field_errors=field_errors) from error
-    return instance
 
 
 def required_reason(reason: str, *, what: str, example: str) -> str:
