@@ -224,3 +224,17 @@ def seed_schedules(
         at = now - dt.timedelta(days=days_ago, minutes=rng.randrange(0, 120))
         schedule_event(actor=actor, patient=patient, event=event, at=at, reference=f"demo:{seed}")
     return DueQuestionnaire.objects.filter(patient__in=patients).count()
+
+
+def seed_configuration() -> None:
+    """Install the instrument library and the default schedule rules if they are missing.
+
+    The data migrations install both; a test that flushes the database (the browser tests'
+    live server) removes them, so this runs the same installers again.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for name in ("0002_instrument_library", "0005_default_schedule_rules"):
+        import_module(f"ketaclinic.questionnaires.migrations.{name}").install(apps, None)

@@ -67,6 +67,20 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
+def _migration_data(transactional_db: None) -> None:
+    """The live server's tests flush the database after each test, which also removes the
+    rows data migrations install: put the checklist, consent templates, instruments and
+    schedule rules back before each test."""
+    from ketaclinic.consent.seed import ensure_example_templates
+    from ketaclinic.eligibility.seed import seed_configuration as eligibility_configuration
+    from ketaclinic.questionnaires.seed import seed_configuration as questionnaire_configuration
+
+    eligibility_configuration()
+    ensure_example_templates()
+    questionnaire_configuration()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_lockout_state(transactional_db: None) -> Iterator[None]:
     """No lockout may carry over: axes' attempts (database) and every cache are emptied.
 
