@@ -38,7 +38,7 @@ def _event(
         patient=patient,
         action=action,
         target_type=target_type,
-        target_id=str(target_id),
+        target_id=str(target_id)[:64],  # a probing id may be any length
         outcome=outcome,
         client_ip=context.client_ip,
         request_id=context.request_id,

@@ -5,6 +5,7 @@ Each carries a stable machine code (for the API's `code`) and a message a nurse 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TypeVar
@@ -107,3 +108,21 @@ def validated(
         summary = " ".join(text for messages in field_errors.values() for text in messages)
         raise ApplicationError(message or summary, field_errors=field_errors) from error
     return instance
+
+
+# A clinical time before this is a typing error (and near datetime.min it overflows on save).
+EARLIEST_PLAUSIBLE = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def require_plausible_time(
+    moment: dt.datetime, *, field: str, latest: dt.datetime | None = None
+) -> dt.datetime:
+    """Refuse a time before 1900 or after `latest` with a message naming the field."""
+    if moment < EARLIEST_PLAUSIBLE or (latest is not None and moment > latest):
+        label = field.replace("_", " ")
+        message = (
+            f"{label.capitalize()}: {moment.date().isoformat()} is not a plausible date. "
+            "Check the year."
+        )
+        raise ApplicationError(message, field_errors={field: [message]})
+    return moment

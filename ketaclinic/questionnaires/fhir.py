@@ -9,6 +9,7 @@ Built with fhir.resources' R4B models, which are wire-compatible with R4 for the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -307,7 +308,7 @@ def _answer_value(link_id: str, answer: Any) -> int:
     if answer.valueInteger is not None:
         return int(answer.valueInteger)
     code = answer.valueCoding.code if answer.valueCoding is not None else None
-    if code is not None and code.lstrip("-").isdigit():
+    if code is not None and re.fullmatch(r"-?[0-9]+", code):
         return int(code)
     raise ApplicationError(
         f"Item {link_id!r}: answer with valueCoding.code set to the option's value "

@@ -9,6 +9,7 @@ items). With htmx, changing an answer that other items depend on re-renders the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,9 @@ from ketaclinic.questionnaires.selectors import ResponseEntry, SelfCompletion
 from ketaclinic.questionnaires.services.responses import MISSING_ITEM
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+# ASCII digits only: "²".isdigit() is true, but int("²") fails.
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class ItemsForm(forms.Form):
         answers: dict[str, int] = {}
         for item in self.definition.items:
             value = self.data.get(item.id) if self.is_bound else self.initial.get(item.id)
-            if value is not None and str(value).lstrip("-").isdigit():
+            if value is not None and _INTEGER.fullmatch(str(value)):
                 answers[item.id] = int(value)
         return answers
 

@@ -168,3 +168,28 @@ def test_home_shows_each_role_only_its_own_entry_points(make_user, boston, clien
     assert "Manage consent templates" in admin_page
     assert "Open triage queue" not in admin_page
     assert "Open patient list" not in admin_page
+
+
+def test_implausible_dates_are_refused_with_the_field_named(
+    physician, boston, patient_factory, api_client_for
+):
+    """Year 1 or 9999 would overflow on save: each write refuses it with a 400 naming it."""
+    patient = patient_factory(site=boston)
+    client = api_client_for(physician)
+
+    weight = client.post(
+        f"/api/v1/patients/{patient.pk}/measurements",
+        {"measured_at": "0001-01-01T00:00:00+05:00", "weight_kg": "70"},
+        content_type="application/json",
+    )
+    schedule = client.post(
+        f"/api/v1/patients/{patient.pk}/schedule",
+        {"event": "after_last_infusion", "at": "9999-12-31T23:00:00+00:00"},
+        content_type="application/json",
+    )
+
+    assert (weight.status_code, schedule.status_code) == (400, 400)
+    assert weight.json()["detail"] == (
+        "Measured at: 0001-01-01 is not a plausible date. Check the year."
+    )
+    assert schedule.json()["detail"] == "At: 9999-12-31 is not a plausible date. Check the year."

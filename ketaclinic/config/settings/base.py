@@ -217,6 +217,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 OTP_TOTP_ISSUER = "Ketaclinic"
+# Flash messages can name a patient's e-mail or MRN: keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 KETACLINIC_DEMO = False
 KETACLINIC_PAGE_SIZE = 25

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import ApplicationError
+from ketaclinic.core.errors import ApplicationError, require_plausible_time
 from ketaclinic.patients.models import BodyMeasurement, Patient
 from ketaclinic.patients.services._common import (
     already_closed,
@@ -43,6 +43,7 @@ def body_measurement_record(
     if measured_at > timezone.now() + FUTURE_TOLERANCE:
         message = "The measurement time is in the future: check the date and time."
         raise ApplicationError(message, field_errors={"measured_at": [message]})
+    require_plausible_time(measured_at, field="measured_at")
     item = validated(
         BodyMeasurement(
             patient=patient,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
+from ketaclinic.accounts.permissions import require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
@@ -28,8 +30,17 @@ def patient_create(
     email: str = "",
     address: str = "",
 ) -> Patient:
-    if site.pk not in actor.site_ids or not actor.has_role_perm(Perm.PATIENT_CREATE):
+    require_perm(
+        user=actor,
+        perm=Perm.PATIENT_CREATE,
+        target_type="patient",
+        message="Your role does not register patients: ask the front desk or a clinician.",
+    )
+    if site.pk not in actor.site_ids:
         raise PermissionDeniedError("You can only register patients at a site you work at.")
+    if date_of_birth > timezone.localdate():
+        message = "The date of birth is in the future: check the year."
+        raise ApplicationError(message, field_errors={"date_of_birth": [message]})
     if Patient.objects.filter(site=site, mrn=mrn).exists():
         raise ApplicationError(
             f"MRN {mrn} is already used at {site.name}: search for that patient instead.",

@@ -15,7 +15,12 @@ from ketaclinic.accounts.permissions import require_patient_access, require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import ApplicationError, ErrorCode, NotFoundError
+from ketaclinic.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    NotFoundError,
+    require_plausible_time,
+)
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires import scoring
 from ketaclinic.questionnaires.models import (
@@ -291,7 +296,7 @@ def _completed_at(
     if completed_at > timezone.now() + FUTURE_TOLERANCE:
         message = "The completion time is in the future: check the date and time."
         raise ApplicationError(message, field_errors={"completed_at": [message]})
-    return completed_at
+    return require_plausible_time(completed_at, field="completed_at")
 
 
 def _audit(actor: User, patient: Patient, target_type: str, target_id: int, detail: str) -> None:

@@ -21,7 +21,7 @@ from ketaclinic.accounts.permissions import require_patient_access, require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import ApplicationError, ErrorCode
+from ketaclinic.core.errors import ApplicationError, ErrorCode, require_plausible_time
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import (
     DueQuestionnaire,
@@ -34,6 +34,7 @@ from ketaclinic.questionnaires.services._common import validated
 
 SCHEDULER = "ketaclinic scheduler"
 TARGET_TYPE = "due_questionnaire"
+SCHEDULE_HORIZON_DAYS = 3 * 365
 REFERENCE_MAX_LENGTH = 64
 # A course runs weeks, not years: a longer weekly schedule is a typing error in a date.
 MAX_WEEKS = 104
@@ -206,7 +207,10 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
     if timezone.is_naive(value):
         message = f"Give {field} with its UTC offset, e.g. 2026-11-20T09:30:00-05:00."
         raise ApplicationError(message, field_errors={field: [message]})
-    return value
+    # Follow-ups reach a year past `at`: a date far off is a typing error, not a plan.
+    return require_plausible_time(
+        value, field=field, latest=timezone.now() + dt.timedelta(days=SCHEDULE_HORIZON_DAYS)
+    )
 
 
 def _reference(reference: str) -> str:
