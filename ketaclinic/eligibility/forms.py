@@ -60,21 +60,20 @@ class ScreenForm(ServiceErrorForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.definitions = definitions
-        earlier = {a.definition_id: a for a in previous.answers.all()} if previous else {}
+        # A new screen starts blank on purpose: copied answers would be saved unexamined, and
+        # an old note would contradict a changed answer. The previous screen stays readable.
+        self.previous = previous
         for definition in definitions:
-            before = earlier.get(definition.pk)
             self.fields[f"answer_{definition.code}"] = forms.ChoiceField(
                 label=definition.label,
                 choices=Answer.choices,
                 widget=forms.RadioSelect,
-                initial=before.answer if before else None,
                 error_messages={"required": "Choose present, absent or unknown."},
             )
             self.fields[f"note_{definition.code}"] = forms.CharField(
                 label=f"Note on {definition.label.lower()}",
                 required=False,
                 max_length=500,
-                initial=before.note if before else "",
             )
 
     def field_name(self, key: str) -> str | None:

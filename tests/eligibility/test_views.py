@@ -364,3 +364,17 @@ def test_west_hartford_staff_get_404_on_every_page_and_it_is_audited(
     )
     assert (ContraindicationScreen.objects.count(), RiskBenefitAssessment.objects.count()) == counts
     assert Referral.objects.get().status == "planned"
+
+
+def test_a_new_screen_starts_blank_even_when_one_exists(
+    patient, physician, client_for, record_screen
+):
+    """Copied answers would be saved without being examined: every item starts unanswered."""
+    record_screen(patient, present=["uncontrolled_hypertension"])
+
+    response = client_for(physician).get(f"/eligibility/patients/{patient.pk}/screen/new/")
+
+    assert response.status_code == 200
+    assert " checked" not in response.content.decode()
+    form = response.context["form"]
+    assert all(form[name].value() in (None, "") for name in form.fields)
