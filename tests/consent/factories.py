@@ -92,7 +92,7 @@ def sign_treatment(*, actor: User, patient: Patient, **overrides: Any) -> Patien
         actor=actor,
         patient=patient,
         kind=ConsentKind.TREATMENT_KETAMINE,
-        signature_name=overrides.pop("signature_name", "Avery Testpatient"),
+        signature_name=overrides.pop("signature_name", f"{patient.first_name} {patient.last_name}"),
         witnessed=overrides.pop("witnessed", True),
         **overrides,
     )

@@ -313,3 +313,19 @@ def test_ending_event_cannot_be_recorded_for_a_consent_without_one(physician, pa
 
     consent.refresh_from_db()
     assert consent.ending_event_occurred_at is None
+
+
+def test_a_signature_that_is_not_the_patients_name_is_refused_and_nothing_saved(physician, patient):
+    """A typed signature must be the patient's registered name, as on the risk-benefit note."""
+    from ketaclinic.consent.models import PatientConsent
+    from tests.consent.factories import sign_treatment
+
+    with pytest.raises(ApplicationError) as refused:
+        sign_treatment(actor=physician, patient=patient, signature_name="Someone Else")
+
+    assert refused.value.field_errors["signature_name"] == [
+        "The signature does not match the patient's registered name "
+        f"({patient.first_name} {patient.last_name}): the patient types their own first and "
+        "last name as registered on the chart."
+    ]
+    assert PatientConsent.objects.count() == 0

@@ -8,6 +8,7 @@ written; the database constraints on PatientConsent back this up.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass, replace
 
@@ -111,12 +112,17 @@ def _template_for(*, kind: str, patient: Patient, template_id: int | None) -> Co
     return template
 
 
+def _normal_name(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
 def _problems(
     *,
     kind: str,
     elements: Part2Elements,
     expires_on: dt.date | None,
     signature_name: str,
+    patient_name: str,
     witnessed: bool,
     today: dt.date,
 ) -> dict[str, str]:
@@ -143,6 +149,11 @@ def _problems(
         )
     if not signature_name.strip():
         found["signature_name"] = _SIGNATURE_MISSING
+    elif _normal_name(signature_name) != _normal_name(patient_name):
+        found["signature_name"] = (
+            f"The signature does not match the patient's registered name ({patient_name}): "
+            "the patient types their own first and last name as registered on the chart."
+        )
     if not witnessed:
         found["witnessed"] = _WITNESS_MISSING
     return found
@@ -212,6 +223,7 @@ def consent_sign(
             elements=elements,
             expires_on=expires_on,
             signature_name=signature_name,
+            patient_name=f"{patient.first_name} {patient.last_name}",
             witnessed=witnessed,
             today=now.astimezone(zoneinfo.ZoneInfo(patient.site.time_zone)).date(),
         )
