@@ -54,6 +54,8 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
     with timezone.override(dt.UTC):  # the log is read and filtered in UTC, like the export
         form = AuditFilterForm(request.GET or None)
         events = audit_events(user=acting_user(request), filters=_filters(form))
+        if form.errors:  # never show the unfiltered log under a refused filter
+            events = events.none()
         paginator = Paginator(events, settings.KETACLINIC_PAGE_SIZE * 2)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()

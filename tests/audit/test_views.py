@@ -66,12 +66,14 @@ def test_filters_by_time_actor_patient_and_action(
 
 
 def test_inverted_time_range_is_a_400_with_a_fix(compliance, client_for):
+    audit_record(actor=compliance, action=Action.LOGIN, target_type="session")
     response = client_for(compliance).get(
         "/audit/", {"start": "2026-05-02T10:00", "end": "2026-05-01T10:00"}
     )
 
     assert response.status_code == 400
     assert "“To” is before “From”: swap them or widen the range." in response.content.decode()
+    assert list(response.context["page"].object_list) == []  # no unfiltered rows below it
 
 
 def test_csv_export_has_the_filtered_rows_and_is_itself_audited(
