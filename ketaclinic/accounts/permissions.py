@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 _PERM_MESSAGES: dict[Perm, str] = {
     Perm.PATIENT_VIEW: (
-        "Your role does not allow you to see patient records. Ask your clinic admin."
+        "Your role does not allow you to see patient records. If your work needs them, "
+        "ask your clinic admin to change your role."
     ),
 }
 
