@@ -206,7 +206,8 @@ def seed_meq30_for(
 SCHEDULE_SCENARIOS: tuple[tuple[ScheduleEvent, float], ...] = (
     (ScheduleEvent.BASELINE, 2),  # baseline due (7-day window still open)
     (ScheduleEvent.BASELINE, 10),  # baseline overdue
-    (ScheduleEvent.AFTER_LAST_INFUSION, 100),  # 1-month follow-up overdue, 3-month due
+    # No follow-up scenario ("after the last infusion") until the demo has infusions
+    # (treatment-course work): a follow-up without an infusion would mislead.
     (ScheduleEvent.PRE_INFUSION, -0.5),  # infusion in 12 hours: pre-infusion items due
 )
 
