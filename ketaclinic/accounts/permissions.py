@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action, AuditEvent, Outcome
 from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from ketaclinic.patients.models import Patient
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from ketaclinic.accounts.models import User
-    from ketaclinic.patients.models import Patient
+
+E = TypeVar("E", bound=ApplicationError)
 
 _PERM_MESSAGES: dict[Perm, str] = {
     Perm.PATIENT_VIEW: (
@@ -63,14 +67,14 @@ def require_patient_access(*, user: User, patient: Patient, target_type: str) ->
 
 
 def _audited(
-    error: ApplicationError,
+    error: E,
     *,
     actor: User,
     patient: Patient | None,
     target_type: str,
     target_id: str | int,
     detail: str,
-) -> ApplicationError:
+) -> E:
     """Write the denial now and arm the error to write it again if a rollback removes it."""
 
     def record() -> AuditEvent:
@@ -92,3 +96,32 @@ def _audited(
 
     error.ensure_audited = ensure_audited
     return error
+
+
+def not_in_chart(
+    *,
+    user: User,
+    patient: Patient,
+    model: type[Model],
+    record_id: int,
+    target_type: str,
+    message: str,
+) -> NotFoundError:
+    """The 404 for a record id that is not in this patient's chart.
+
+    When the id is another patient's record, that is a probe like a foreign patient id: the
+    attempt is audited against the patient it belongs to, so their site sees it.
+    """
+    error = NotFoundError(message)
+    owner_id = model._default_manager.filter(pk=record_id).values_list("patient_id", flat=True)
+    owner = Patient.objects.filter(pk__in=owner_id).exclude(pk=patient.pk).first()
+    if owner is None:
+        return error
+    return _audited(
+        error,
+        actor=user,
+        patient=owner,
+        target_type=target_type,
+        target_id=record_id,
+        detail="record of another patient",
+    )

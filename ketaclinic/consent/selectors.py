@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
-from ketaclinic.accounts.permissions import require_perm
+from ketaclinic.accounts.permissions import not_in_chart, require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action, Outcome
 from ketaclinic.audit.services import audit_record
@@ -103,9 +103,17 @@ def consent_rows(*, consents: QuerySet[PatientConsent] | list[PatientConsent]) -
 
 def patient_consent_get(*, user: User, patient_id: int, consent_id: int) -> PatientConsent:
     """One consent of one patient; a consent of another patient is the same 404 as none."""
-    consent = patient_consents(user=user, patient_id=patient_id).filter(pk=consent_id).first()
+    consents = patient_consents(user=user, patient_id=patient_id)
+    consent = consents.filter(pk=consent_id).first()
     if consent is None:
-        raise NotFoundError("No consent with that id for this patient.")
+        raise not_in_chart(
+            user=user,
+            patient=Patient.objects.get(pk=patient_id),  # visible: patient_consents checked
+            model=PatientConsent,
+            record_id=consent_id,
+            target_type="patient_consent",
+            message="No consent with that id for this patient.",
+        )
     return consent
 
 

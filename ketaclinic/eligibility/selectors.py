@@ -14,9 +14,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import require_perm
+from ketaclinic.accounts.permissions import not_in_chart, require_perm
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.core.errors import ApplicationError, NotFoundError
+from ketaclinic.core.errors import ApplicationError
 from ketaclinic.eligibility.models import (
     ContraindicationAnswer,
     ContraindicationDefinition,
@@ -96,21 +96,37 @@ def referrals_for(*, patient: Patient) -> list[Referral]:
     )
 
 
-def risk_benefit_for_patient(*, patient: Patient, assessment_id: int) -> RiskBenefitAssessment:
+def risk_benefit_for_patient(
+    *, user: User, patient: Patient, assessment_id: int
+) -> RiskBenefitAssessment:
     assessment = (
         patient.risk_benefit_assessments.select_related("recorded_by")
         .filter(pk=assessment_id)
         .first()
     )
     if assessment is None:
-        raise NotFoundError("No risk-benefit assessment with that id for this patient.")
+        raise not_in_chart(
+            user=user,
+            patient=patient,
+            model=RiskBenefitAssessment,
+            record_id=assessment_id,
+            target_type="risk_benefit_assessment",
+            message="No risk-benefit assessment with that id for this patient.",
+        )
     return assessment
 
 
-def referral_for_patient(*, patient: Patient, referral_id: int) -> Referral:
+def referral_for_patient(*, user: User, patient: Patient, referral_id: int) -> Referral:
     referral = patient.eligibility_referrals.filter(pk=referral_id).first()
     if referral is None:
-        raise NotFoundError("No referral with that id for this patient.")
+        raise not_in_chart(
+            user=user,
+            patient=patient,
+            model=Referral,
+            record_id=referral_id,
+            target_type="referral",
+            message="No referral with that id for this patient.",
+        )
     return referral
 
 

@@ -119,7 +119,9 @@ def risk_benefit_sign_view(
     request: HttpRequest, patient_id: int, assessment_id: int
 ) -> HttpResponse:
     patient = _patient(request, patient_id, Perm.RISK_BENEFIT_SIGN, "risk_benefit_assessment")
-    assessment = selectors.risk_benefit_for_patient(patient=patient, assessment_id=assessment_id)
+    assessment = selectors.risk_benefit_for_patient(
+        user=acting_user(request), patient=patient, assessment_id=assessment_id
+    )
     form = RiskBenefitSignForm(request.POST or None)
     sign = partial(services.risk_benefit_sign, patient=patient, assessment_id=assessment.pk)
     if saved := _submit(request, form, sign):
@@ -169,7 +171,9 @@ def referral_new_view(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_http_methods(GET_POST)
 def referral_status_view(request: HttpRequest, patient_id: int, referral_id: int) -> HttpResponse:
     patient = _patient(request, patient_id, Perm.LEVEL_OF_CARE_ASSESS, "referral")
-    referral = selectors.referral_for_patient(patient=patient, referral_id=referral_id)
+    referral = selectors.referral_for_patient(
+        user=acting_user(request), patient=patient, referral_id=referral_id
+    )
     form = ReferralStatusForm(request.POST or None, initial={"status": referral.status})
     change = partial(services.referral_status_set, patient=patient, referral_id=referral.pk)
     if saved := _submit(request, form, change):

@@ -230,6 +230,13 @@ def test_a_consent_of_another_patient_is_404(physician, patient, patient_factory
     response = client_for(physician).get(f"/consents/patients/{patient.pk}/{consent.pk}/")
 
     assert response.status_code == 404
+    # The probe is audited against the patient whose consent it is, like a foreign patient id.
+    denial = AuditEvent.objects.get(action=Action.ACCESS_DENIED)
+    assert (denial.patient_id, denial.target_id, denial.detail) == (
+        other.pk,
+        str(consent.pk),
+        "record of another patient",
+    )
 
 
 @pytest.mark.parametrize(

@@ -640,3 +640,30 @@ def test_contact_with_a_bad_email_is_refused(nurse, patient):
 
     assert list(refused.value.field_errors) == ["email"]
     assert PatientContact.objects.count() == 0
+
+
+def test_stopping_another_patients_medication_is_404_and_audited_against_them(
+    physician, boston, patient_factory, medication_factory
+):
+    """A medication id from another chart is a probe: the same 404, and that patient's site
+    sees the attempt in the audit log (written again at the request boundary after the
+    refused write's rollback); the medication is untouched."""
+    from ketaclinic.audit.models import Action, AuditEvent
+    from ketaclinic.core.errors import NotFoundError
+    from ketaclinic.patients.models import Medication
+    from ketaclinic.patients.services import medication_stop
+
+    mine, theirs = patient_factory(site=boston), patient_factory(site=boston)
+    their_med = medication_factory(patient=theirs)
+
+    with pytest.raises(NotFoundError) as refused:
+        medication_stop(
+            actor=physician, patient=mine, medication_id=their_med.pk, reason="entered twice"
+        )
+    refused.value.record_refusal()
+
+    assert Medication.objects.get(pk=their_med.pk).is_active is True
+    denials = AuditEvent.objects.filter(action=Action.ACCESS_DENIED)
+    assert list(denials.values_list("patient_id", "target_id", "detail")) == [
+        (theirs.pk, str(their_med.pk), "record of another patient")
+    ]

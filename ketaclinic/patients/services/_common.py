@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import require_patient_access, require_perm
+from ketaclinic.accounts.permissions import not_in_chart, require_patient_access, require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.core.errors import ApplicationError, ErrorCode, NotFoundError, validated
 from ketaclinic.patients.models import Patient
@@ -75,8 +75,18 @@ def site_today(patient: Patient) -> dt.date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(patient.site.time_zone))
 
 
-def not_found(what: str) -> NotFoundError:
-    return NotFoundError(f"No {what} with that id in this patient's chart.")
+def not_found(
+    what: str, *, actor: User, patient: Patient, model: type[models.Model], record_id: int
+) -> NotFoundError:
+    """Missing here, or another patient's record (then audited against that patient)."""
+    return not_in_chart(
+        user=actor,
+        patient=patient,
+        model=model,
+        record_id=record_id,
+        target_type=what.replace(" ", "_"),
+        message=f"No {what} with that id in this patient's chart.",
+    )
 
 
 def already_closed(what: str, when: dt.datetime | dt.date | None) -> ApplicationError:

@@ -78,7 +78,13 @@ def addiction_target_end(
     """End a target (for example 'abstinent 12 months, closed at discharge'); kept for history."""
     item = AddictionTarget.objects.select_for_update().filter(patient=patient, pk=target_id).first()
     if item is None:
-        raise not_found("addiction target")
+        raise not_found(
+            "addiction target",
+            actor=actor,
+            patient=patient,
+            model=AddictionTarget,
+            record_id=target_id,
+        )
     if not item.is_active:
         raise already_closed("addiction target", item.ended_at)
     item.ended_reason = required_reason(

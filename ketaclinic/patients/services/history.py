@@ -85,7 +85,9 @@ def diagnosis_resolve(
 ) -> Diagnosis:
     item = Diagnosis.objects.select_for_update().filter(patient=patient, pk=diagnosis_id).first()
     if item is None:
-        raise not_found("diagnosis")
+        raise not_found(
+            "diagnosis", actor=actor, patient=patient, model=Diagnosis, record_id=diagnosis_id
+        )
     if item.status == DiagnosisStatus.RESOLVED:
         raise already_closed("diagnosis", item.resolved_on)
     item.resolved_reason = required_reason(
@@ -125,7 +127,9 @@ def history_item_retract(
     """Withdraw a history item entered in error; it stays visible as retracted."""
     item = HistoryItem.objects.select_for_update().filter(patient=patient, pk=item_id).first()
     if item is None:
-        raise not_found("history item")
+        raise not_found(
+            "history item", actor=actor, patient=patient, model=HistoryItem, record_id=item_id
+        )
     if not item.is_active:
         raise already_closed("history item", item.retracted_at)
     item.retracted_reason = required_reason(
@@ -194,7 +198,9 @@ def allergy_record_nkda(*, actor: User, patient: Patient) -> Allergy:
 def allergy_retract(*, actor: User, patient: Patient, allergy_id: int, reason: str) -> Allergy:
     item = Allergy.objects.select_for_update().filter(patient=patient, pk=allergy_id).first()
     if item is None:
-        raise not_found("allergy")
+        raise not_found(
+            "allergy", actor=actor, patient=patient, model=Allergy, record_id=allergy_id
+        )
     if not item.is_active:
         raise already_closed("allergy", item.retracted_at)
     item.retracted_reason = required_reason(

@@ -71,7 +71,13 @@ def body_measurement_void(
         .first()
     )
     if item is None:
-        raise not_found("measurement")
+        raise not_found(
+            "measurement",
+            actor=actor,
+            patient=patient,
+            model=BodyMeasurement,
+            record_id=measurement_id,
+        )
     if not item.is_active:
         raise already_closed("measurement", item.voided_at)
     item.voided_reason = required_reason(

@@ -75,7 +75,9 @@ def medication_stop(
     """Stop a medication on `stop_date` (today if not given); it stays in the list as stopped."""
     item = Medication.objects.select_for_update().filter(patient=patient, pk=medication_id).first()
     if item is None:
-        raise not_found("medication")
+        raise not_found(
+            "medication", actor=actor, patient=patient, model=Medication, record_id=medication_id
+        )
     if not item.is_active:
         raise already_closed("medication", item.stop_date)
     today = site_today(patient)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import require_perm
+from ketaclinic.accounts.permissions import not_in_chart, require_perm
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.core.errors import NotFoundError
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.selectors import patient_get
 from ketaclinic.questionnaires.models import (
@@ -49,7 +48,14 @@ def response_entry_get(
         return ResponseEntry(patient, instrument_for_administration(patient=patient, code=code))
     corrects = response_list(patient=patient).filter(pk=corrects_id).first()
     if corrects is None:
-        raise NotFoundError("No questionnaire response with that id in this patient's chart.")
+        raise not_in_chart(
+            user=user,
+            patient=patient,
+            model=QuestionnaireResponse,
+            record_id=corrects_id,
+            target_type="questionnaire_response",
+            message="No questionnaire response with that id in this patient's chart.",
+        )
     return ResponseEntry(patient, corrects.instrument, corrects)
 
 
@@ -82,7 +88,14 @@ def patient_response_get(*, user: User, patient_id: int, response_id: int) -> Qu
     response = response_list(patient=patient).select_related("supersedes").filter(pk=response_id)
     found = response.first()
     if found is None:
-        raise NotFoundError("No questionnaire response with that id in this patient's chart.")
+        raise not_in_chart(
+            user=user,
+            patient=patient,
+            model=QuestionnaireResponse,
+            record_id=response_id,
+            target_type="questionnaire_response",
+            message="No questionnaire response with that id in this patient's chart.",
+        )
     return found
 
 
