@@ -104,7 +104,7 @@ NOTICE_ABBREVIATED = "42 CFR part 2 prohibits unauthorized use or disclosure of 
 NOTICE_SOURCE = "42 CFR 2.32(a), as amended by the final rule of 16 Feb 2024 (89 FR 12472)"
 NOTICE_REVIEW_NOTE = (
     "Example text: confirm the 2024 wording against the current eCFR before release "
-    "(DOMAIN.md section 5)."
+    "(Ketaclinic domain reference, section 5)."
 )
 
 TEMPLATES: list[dict[str, str]] = [

@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-SOURCE = "DOMAIN.md §2 (ketamine labels; 2018 chronic-pain consensus)"
+SOURCE = (
+    "Ketamine product labels; 2018 chronic-pain consensus guideline "
+    "(Ketaclinic domain reference, section 2)"
+)
 
 # (code, label, class, source text); order is the list order.
 CONTRAINDICATIONS: tuple[tuple[str, str, str, str], ...] = (
@@ -148,8 +151,9 @@ EXAMPLE_LEVEL_MAPPING: dict[str, Any] = {
         ]
     },
     "source": (
-        "Levels and dimensions: ASAM Criteria 3rd ed. as summarised in DOMAIN.md §5, which "
-        "gives no numeric mapping. The thresholds are an example shipped with Ketaclinic."
+        "Levels and dimensions: ASAM Criteria 3rd ed. (Ketaclinic domain reference, "
+        "section 5), which gives no numeric mapping. The thresholds are an example shipped "
+        "with Ketaclinic."
     ),
     "effective_from": EXAMPLE_SINCE,
 }

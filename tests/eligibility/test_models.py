@@ -49,7 +49,7 @@ def test_checklist_holds_every_domain_item_with_its_class_and_source(db):
         (code, "relative", True) for code in RELATIVE
     ]
     sources = ContraindicationDefinition.objects.values_list("source", flat=True)
-    assert all(source.startswith("DOMAIN.md §2 (ketamine labels;") for source in sources)
+    assert all(source.startswith("Ketamine product labels; 2018 chronic") for source in sources)
 
 
 def test_hypertension_threshold_is_source_text_not_a_rule(db):
