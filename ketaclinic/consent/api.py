@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from ninja import Query, Router, Status
 
 from ketaclinic.consent import selectors, services
 from ketaclinic.consent.models import ConsentKind, PatientConsent, TemplateStatus
@@ -14,17 +13,12 @@ from ketaclinic.consent.schemas import (
     ConsentTemplatePage,
 )
 from ketaclinic.consent.services.signing import Part2Elements
-from ketaclinic.core.api import ErrorOut, api_user, reject_unknown_params
+from ketaclinic.core.api import ErrorOut, PageParams, api_page, api_user, reject_unknown_params
 from ketaclinic.patients.selectors import patient_get
 
 router = Router(tags=["consent"])
 
 _ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
-class PageParams(Schema):
-    limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
 
 
 class TemplateParams(PageParams):
@@ -39,12 +33,7 @@ def list_consents(
     """The patient's consents, newest first, each with its status (valid, expired, revoked)."""
     reject_unknown_params(request, {"limit", "offset"})
     consents = selectors.patient_consents(user=api_user(request), patient_id=patient_id)
-    return {
-        "count": consents.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": list(consents[params.offset : params.offset + params.limit]),
-    }
+    return api_page(consents, params)
 
 
 @router.post("/patients/{patient_id}/consents", response={201: ConsentOut, **_ERRORS})
@@ -106,9 +95,4 @@ def list_consent_templates(
         kind=params.kind.value if params.kind else "",
         status=params.status.value if params.status else "",
     )
-    return {
-        "count": templates.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": list(templates[params.offset : params.offset + params.limit]),
-    }
+    return api_page(templates, params)

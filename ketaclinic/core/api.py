@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import api_token_authenticate
@@ -22,6 +23,23 @@ class StrictSchema(Schema):
     """Input schemas refuse fields they do not know instead of silently dropping them."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class PageParams(Schema):
+    """limit/offset paging shared by every list endpoint."""
+
+    limit: int = Field(25, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+
+
+def api_page(queryset: QuerySet[Any], params: PageParams) -> dict[str, Any]:
+    """One page of a list endpoint: `{"count", "limit", "offset", "items"}`."""
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": list(queryset[params.offset : params.offset + params.limit]),
+    }
 
 
 class ErrorOut(Schema):

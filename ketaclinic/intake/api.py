@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from ketaclinic.core.api import ErrorOut, api_user, reject_unknown_params
+from ketaclinic.core.api import ErrorOut, PageParams, api_page, api_user, reject_unknown_params
 from ketaclinic.core.errors import ApplicationError
 from ketaclinic.intake import selectors, services
 from ketaclinic.intake.models import Inquiry, InquiryStatus
@@ -26,11 +26,9 @@ router = Router(tags=["intake"])
 _ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class InquiryListParams(Schema):
+class InquiryListParams(PageParams):
     status: InquiryStatus | None = Field(None, description="Only inquiries in this status.")
     urgent: bool | None = Field(None, description="true: only urgent; false: only not urgent.")
-    limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
 
 
 @router.get("/inquiries", response={200: InquiryPage, 400: ErrorOut, 403: ErrorOut})
@@ -41,14 +39,9 @@ def list_inquiries(request: HttpRequest, params: Query[InquiryListParams]) -> di
     queryset = selectors.inquiry_list(
         user=user, status=params.status or selectors.STATUS_ALL, urgent=params.urgent
     )
-    items = list(queryset[params.offset : params.offset + params.limit])
-    selectors.inquiry_list_audit(user=user, inquiries=items)
-    return {
-        "count": queryset.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": items,
-    }
+    page = api_page(queryset, params)
+    selectors.inquiry_list_audit(user=user, inquiries=page["items"])
+    return page
 
 
 @router.get("/inquiries/{inquiry_id}", response={200: InquiryDetailOut, **_ERRORS})

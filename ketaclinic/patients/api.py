@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from ketaclinic.accounts.models import User
-from ketaclinic.core.api import ErrorOut, api_user, reject_unknown_params
+from ketaclinic.core.api import ErrorOut, PageParams, api_page, api_user, reject_unknown_params
 from ketaclinic.patients import selectors, services
 from ketaclinic.patients.models import AddictionTarget, BodyMeasurement, Patient
 from ketaclinic.patients.schemas import (
@@ -19,7 +16,6 @@ from ketaclinic.patients.schemas import (
     MeasurementIn,
     MeasurementOut,
     MeasurementPage,
-    PageParams,
     PatientOut,
     PatientPage,
 )
@@ -27,10 +23,8 @@ from ketaclinic.patients.schemas import (
 router = Router(tags=["patients"])
 
 
-class PatientListParams(Schema):
+class PatientListParams(PageParams):
     q: str = Field("", max_length=100, description="Name words, an MRN, or a date of birth.")
-    limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
 
 
 @router.get("/patients", response={200: PatientPage, 400: ErrorOut, 403: ErrorOut})
@@ -39,14 +33,9 @@ def list_patients(request: HttpRequest, params: Query[PatientListParams]) -> dic
     reject_unknown_params(request, {"q", "limit", "offset"})
     user = api_user(request)
     queryset = selectors.patient_list(user=user, query=params.q)
-    items = list(queryset[params.offset : params.offset + params.limit])
-    selectors.patient_list_audit(user=user, patients=items)
-    return {
-        "count": queryset.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": items,
-    }
+    page = api_page(queryset, params)
+    selectors.patient_list_audit(user=user, patients=page["items"])
+    return page
 
 
 @router.get("/patients/{patient_id}", response={200: PatientOut, 403: ErrorOut, 404: ErrorOut})
@@ -68,15 +57,6 @@ def _chart_patient(request: HttpRequest, patient_id: int, target_type: str) -> t
     return user, selectors.patient_get(user=user, patient_id=patient_id, target_type=target_type)
 
 
-def _page(queryset: QuerySet[Any], params: PageParams) -> dict[str, object]:
-    return {
-        "count": queryset.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": list(queryset[params.offset : params.offset + params.limit]),
-    }
-
-
 @router.get("/patients/{patient_id}/addiction-targets", response=_READ)
 def list_addiction_targets(
     request: HttpRequest, patient_id: int, params: Query[PageParams]
@@ -84,7 +64,7 @@ def list_addiction_targets(
     """The patient's addiction targets, active first; ended ones are kept and listed."""
     reject_unknown_params(request, {"limit", "offset"})
     _user, patient = _chart_patient(request, patient_id, "addiction_target")
-    return _page(selectors.addiction_target_list(patient=patient), params)
+    return api_page(selectors.addiction_target_list(patient=patient), params)
 
 
 @router.post(
@@ -127,7 +107,7 @@ def list_measurements(
     """Weight and height history, newest first; voided entries are listed with is_active false."""
     reject_unknown_params(request, {"limit", "offset"})
     _user, patient = _chart_patient(request, patient_id, "body_measurement")
-    return _page(selectors.body_measurement_list(patient=patient), params)
+    return api_page(selectors.body_measurement_list(patient=patient), params)
 
 
 @router.post("/patients/{patient_id}/measurements", response={201: MeasurementOut, **_WRITE_ERRORS})

@@ -41,11 +41,6 @@ class PatientPage(Schema):
     items: list[PatientOut]
 
 
-class PageParams(Schema):
-    limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
-
-
 class AddictionTargetIn(StrictSchema):
     target: Target
     unit: RecoveryUnit = Field(description="The unit daily check-ins count use in.")

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Body, Query, Router, Schema, Status
+from ninja import Body, Query, Router, Status
 from pydantic import Field
 
-from ketaclinic.core.api import ErrorOut, api_user, reject_unknown_params
+from ketaclinic.core.api import ErrorOut, PageParams, api_page, api_user, reject_unknown_params
 from ketaclinic.core.errors import ApplicationError, NotFoundError
 from ketaclinic.patients.selectors import patient_get
 from ketaclinic.questionnaires import fhir, scoring, selectors, services
@@ -132,11 +132,6 @@ FHIR_JSON = "application/fhir+json"
 _ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class PageParams(Schema):
-    limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
-
-
 class ResponseListParams(PageParams):
     instrument: str = Field("", max_length=40, description="Only this instrument, e.g. phq9.")
 
@@ -195,13 +190,7 @@ def list_responses(
     user = api_user(request)
     patient = patient_get(user=user, patient_id=patient_id, target_type="questionnaire_response")
     queryset = selectors.response_list(patient=patient, instrument_code=params.instrument)
-    items = list(queryset[params.offset : params.offset + params.limit])
-    return {
-        "count": queryset.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": items,
-    }
+    return api_page(queryset, params)
 
 
 @router.get(
@@ -252,14 +241,9 @@ def list_safety_alerts(request: HttpRequest, params: Query[PageParams]) -> dict[
     reject_unknown_params(request, {"limit", "offset"})
     user = api_user(request)
     queryset = selectors.safety_alerts_open(user=user)
-    items = list(queryset[params.offset : params.offset + params.limit])
-    selectors.safety_alerts_audit(user=user, alerts=items)
-    return {
-        "count": queryset.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": items,
-    }
+    page = api_page(queryset, params)
+    selectors.safety_alerts_audit(user=user, alerts=page["items"])
+    return page
 
 
 @router.post(
@@ -296,13 +280,7 @@ def list_due_questionnaires(
     user = api_user(request)
     patient = patient_get(user=user, patient_id=patient_id, target_type="due_questionnaire")
     queryset = selectors.patient_due_list(patient=patient, include_upcoming=params.upcoming)
-    items = list(queryset[params.offset : params.offset + params.limit])
-    return {
-        "count": queryset.count(),
-        "limit": params.limit,
-        "offset": params.offset,
-        "items": items,
-    }
+    return api_page(queryset, params)
 
 
 @router.post(
