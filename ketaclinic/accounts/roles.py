@@ -39,6 +39,22 @@ class Perm(StrEnum):
     AUDIT_EXPORT = "audit.export"
     STAFF_MANAGE = "staff.manage"
     RESEARCH_EXPORT = "research.export"
+    # Treatment courses and infusions (issue 5).
+    PROTOCOL_MANAGE = "protocol.manage"
+    ALERT_RULE_MANAGE = "alert_rule.manage"
+    COURSE_MANAGE = "course.manage"
+    PREPARATION_SIGN = "preparation.sign"
+    INTEGRATION_SIGN = "integration.sign"
+    INFUSION_CHART = "infusion.chart"
+    DOSE_VERIFY = "dose.verify"
+    GATE_OVERRIDE = "gate.override"
+    # Controlled-substance register (issue 6).
+    INVENTORY_VIEW = "inventory.view"
+    INVENTORY_RECEIVE = "inventory.receive"
+    INVENTORY_ADMINISTER = "inventory.administer"
+    INVENTORY_WITNESS = "inventory.witness"
+    INVENTORY_COUNT = "inventory.count"
+    INVENTORY_MANAGE = "inventory.manage"
 
 
 _CLINICAL = frozenset({Perm.PATIENT_VIEW, Perm.CONSENT_RECORD, Perm.QUESTIONNAIRE_ENTER})
@@ -57,6 +73,16 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         Perm.RISK_BENEFIT_SIGN,
         Perm.LEVEL_OF_CARE_ASSESS,
         Perm.SAFETY_ALERT_ACKNOWLEDGE,
+        # Orders and supervises infusions; only a physician overrides a gate.
+        Perm.COURSE_MANAGE,
+        Perm.PREPARATION_SIGN,
+        Perm.INFUSION_CHART,
+        Perm.DOSE_VERIFY,
+        Perm.GATE_OVERRIDE,
+        Perm.INVENTORY_VIEW,
+        Perm.INVENTORY_ADMINISTER,
+        Perm.INVENTORY_WITNESS,
+        Perm.INVENTORY_COUNT,
     },
     Role.NURSE: _CLINICAL
     | {
@@ -64,13 +90,38 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         Perm.CHART_EDIT,
         Perm.CONTRAINDICATION_RECORD,
         Perm.SAFETY_ALERT_ACKNOWLEDGE,
+        # Charts the flowsheet; a second nurse may verify a dose she did not plan.
+        Perm.INFUSION_CHART,
+        Perm.DOSE_VERIFY,
+        Perm.INVENTORY_VIEW,
+        Perm.INVENTORY_ADMINISTER,
+        Perm.INVENTORY_WITNESS,
+        Perm.INVENTORY_COUNT,
     },
-    Role.THERAPIST: _CLINICAL | {Perm.LEVEL_OF_CARE_ASSESS, Perm.SAFETY_ALERT_ACKNOWLEDGE},
-    # Compliance reviews charts when investigating an access or a disclosure.
-    Role.COMPLIANCE: frozenset({Perm.PATIENT_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}),
+    Role.THERAPIST: _CLINICAL
+    | {Perm.LEVEL_OF_CARE_ASSESS, Perm.SAFETY_ALERT_ACKNOWLEDGE, Perm.INTEGRATION_SIGN},
+    # Compliance reviews charts when investigating an access or a disclosure, and keeps
+    # the controlled-substance register (receipts, counts, reports, discrepancies).
+    Role.COMPLIANCE: frozenset(
+        {
+            Perm.PATIENT_VIEW,
+            Perm.AUDIT_VIEW,
+            Perm.AUDIT_EXPORT,
+            Perm.INVENTORY_VIEW,
+            Perm.INVENTORY_RECEIVE,
+            Perm.INVENTORY_COUNT,
+            Perm.INVENTORY_MANAGE,
+        }
+    ),
     # The clinic admin runs accounts and configuration, not care: no patient records.
     Role.CLINIC_ADMIN: frozenset(
-        {Perm.STAFF_MANAGE, Perm.CONSENT_TEMPLATE_MANAGE, Perm.INSTRUMENT_MANAGE}
+        {
+            Perm.STAFF_MANAGE,
+            Perm.CONSENT_TEMPLATE_MANAGE,
+            Perm.INSTRUMENT_MANAGE,
+            Perm.PROTOCOL_MANAGE,
+            Perm.ALERT_RULE_MANAGE,
+        }
     ),
     # Researchers see de-identified exports only, never a chart.
     Role.RESEARCHER: frozenset({Perm.RESEARCH_EXPORT}),

@@ -7,10 +7,15 @@ from ninja import NinjaAPI, Swagger
 
 from ketaclinic.consent.api import router as consent_router
 from ketaclinic.core.api import BearerTokenAuth, install_error_handlers
+from ketaclinic.courses.api import router as courses_router
 from ketaclinic.eligibility.api import router as eligibility_router
+from ketaclinic.infusions.api import router as infusions_router
 from ketaclinic.intake.api import router as intake_router
+from ketaclinic.inventory.api import router as inventory_router
 from ketaclinic.patients.api import router as patients_router
+from ketaclinic.protocols.api import router as protocols_router
 from ketaclinic.questionnaires.api import router as questionnaires_router
+from ketaclinic.therapy.api import router as therapy_router
 
 api = NinjaAPI(
     title="Ketaclinic API",
@@ -32,3 +37,8 @@ api.add_router("/", intake_router)
 api.add_router("/", eligibility_router)
 api.add_router("/", consent_router)
 api.add_router("/", questionnaires_router)
+api.add_router("/", protocols_router)
+api.add_router("/", courses_router)
+api.add_router("/", therapy_router)
+api.add_router("/", infusions_router)
+api.add_router("/", inventory_router)

@@ -14,6 +14,11 @@ urlpatterns = [
     path("consents/", include("ketaclinic.consent.urls")),
     path("questionnaires/", include("ketaclinic.questionnaires.urls")),
     path("portal/", include("ketaclinic.portal.urls")),
+    path("protocols/", include("ketaclinic.protocols.urls")),
+    path("courses/", include("ketaclinic.courses.urls")),
+    path("therapy/", include("ketaclinic.therapy.urls")),
+    path("infusions/", include("ketaclinic.infusions.urls")),
+    path("inventory/", include("ketaclinic.inventory.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
 ]

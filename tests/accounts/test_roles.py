@@ -24,6 +24,14 @@ PATIENT_PERMS = frozenset(
         Perm.CONSENT_RECORD,
         Perm.QUESTIONNAIRE_ENTER,
         Perm.SAFETY_ALERT_ACKNOWLEDGE,
+        Perm.COURSE_MANAGE,
+        Perm.PREPARATION_SIGN,
+        Perm.INTEGRATION_SIGN,
+        Perm.INFUSION_CHART,
+        Perm.DOSE_VERIFY,
+        Perm.GATE_OVERRIDE,
+        Perm.INVENTORY_ADMINISTER,
+        Perm.INVENTORY_WITNESS,
     }
 )
 
@@ -43,18 +51,34 @@ def test_clinical_roles_view_patients_but_hold_no_oversight_permission(role):
     assert perms & (OVERSIGHT | {Perm.PATIENT_VIEW}) == frozenset({Perm.PATIENT_VIEW})
 
 
-def test_compliance_holds_exactly_patient_view_and_the_audit_log():
-    """Given a compliance officer, then they may read charts (to investigate) and view and
-    export the audit log, and nothing else: no clinical writes."""
+def test_compliance_holds_exactly_patient_view_the_audit_log_and_the_register():
+    """Given a compliance officer, then they may read charts (to investigate), view and
+    export the audit log and keep the controlled-substance register, and nothing else:
+    no clinical writes, no administering or witnessing."""
     assert perms_for_roles({"compliance"}) == frozenset(
-        {Perm.PATIENT_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT}
+        {
+            Perm.PATIENT_VIEW,
+            Perm.AUDIT_VIEW,
+            Perm.AUDIT_EXPORT,
+            Perm.INVENTORY_VIEW,
+            Perm.INVENTORY_RECEIVE,
+            Perm.INVENTORY_COUNT,
+            Perm.INVENTORY_MANAGE,
+        }
     )
 
 
 def test_clinic_admin_holds_exactly_staff_and_configuration_permissions():
-    """Given a clinic admin, then they manage staff, consent templates and instruments only."""
+    """Given a clinic admin, then they manage staff, consent templates, instruments,
+    protocol versions and alert rules only."""
     assert perms_for_roles({"clinic_admin"}) == frozenset(
-        {Perm.STAFF_MANAGE, Perm.CONSENT_TEMPLATE_MANAGE, Perm.INSTRUMENT_MANAGE}
+        {
+            Perm.STAFF_MANAGE,
+            Perm.CONSENT_TEMPLATE_MANAGE,
+            Perm.INSTRUMENT_MANAGE,
+            Perm.PROTOCOL_MANAGE,
+            Perm.ALERT_RULE_MANAGE,
+        }
     )
 
 
@@ -91,6 +115,28 @@ def test_only_a_physician_decides_eligibility_and_signs_the_risk_benefit_note():
     """Given every role, then eligibility.decide and risk_benefit.sign belong to physicians only."""
     for perm in (Perm.ELIGIBILITY_DECIDE, Perm.RISK_BENEFIT_SIGN):
         assert {role for role in Role if perm in perms_for_roles({role})} == {Role.PHYSICIAN}
+
+
+def test_only_a_physician_overrides_a_gate_and_signs_a_preparation():
+    """Given every role, then gate.override, preparation.sign and course.manage belong to
+    physicians only, and integration.sign to therapists only."""
+    for perm in (Perm.GATE_OVERRIDE, Perm.PREPARATION_SIGN, Perm.COURSE_MANAGE):
+        assert {role for role in Role if perm in perms_for_roles({role})} == {Role.PHYSICIAN}
+    holders = {role for role in Role if Perm.INTEGRATION_SIGN in perms_for_roles({role})}
+    assert holders == {Role.THERAPIST}
+
+
+def test_only_physicians_and_nurses_chart_infusions_and_administer_ketamine():
+    """Given every role, then infusion.chart, dose.verify, inventory.administer and
+    inventory.witness belong to physicians and nurses only."""
+    for perm in (
+        Perm.INFUSION_CHART,
+        Perm.DOSE_VERIFY,
+        Perm.INVENTORY_ADMINISTER,
+        Perm.INVENTORY_WITNESS,
+    ):
+        holders = {role for role in Role if perm in perms_for_roles({role})}
+        assert holders == {Role.PHYSICIAN, Role.NURSE}
 
 
 def test_several_roles_add_up():

@@ -67,6 +67,11 @@ INSTALLED_APPS = [
     "ketaclinic.consent",
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
+    "ketaclinic.protocols",
+    "ketaclinic.courses",
+    "ketaclinic.therapy",
+    "ketaclinic.infusions",
+    "ketaclinic.inventory",
 ]
 
 MIDDLEWARE = [
