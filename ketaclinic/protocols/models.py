@@ -90,10 +90,33 @@ class ProtocolVersion(models.Model):
                 condition=models.Q(status="active"),
                 name="one_active_version_per_protocol",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=VersionStatus.values),
+                name="protocol_version_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(route__in=Route.values), name="protocol_version_route_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_mg_per_kg__isnull=True) | models.Q(max_mg_per_kg__gt=0),
+                name="protocol_version_max_mg_per_kg_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_total_mg__isnull=True) | models.Q(max_total_mg__gt=0),
+                name="protocol_version_max_total_mg_positive",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.template.code} v{self.number}"
+
+    @property
+    def spacing_label(self) -> str:
+        if self.sessions_planned == 1:
+            return "single session"
+        if self.session_spacing_days == 0:
+            return "spacing not set by the source"
+        return f"every {self.session_spacing_days} days"
 
 
 class ProtocolPhase(models.Model):
@@ -124,7 +147,23 @@ class ProtocolPhase(models.Model):
                 condition=models.Q(minutes__isnull=True) | models.Q(minutes__gt=0),
                 name="protocol_phase_minutes_positive",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=PhaseKind.values), name="protocol_phase_kind_known"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.version} {self.kind} {self.mg_per_kg} mg/kg over {self.minutes} min"
+
+    @property
+    def session_label(self) -> str:
+        return "Every session" if self.session_number == 0 else f"Session {self.session_number}"
+
+    @property
+    def dose_label(self) -> str:
+        """For example '0.11 mg/kg over 2 min'; says so when the source gives no dose."""
+        dose = "no dose set" if self.mg_per_kg is None else f"{self.mg_per_kg.normalize():f} mg/kg"
+        duration = "" if self.minutes is None else f" over {self.minutes} min"
+        if self.minutes is None and self.kind != PhaseKind.INJECTION:
+            duration = ", duration not set"
+        return f"{self.get_kind_display()} {dose}{duration}"
