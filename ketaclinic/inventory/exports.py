@@ -1,0 +1,93 @@
+"""Building a report for a user (compliance, own sites) and rendering it; each is audited."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.http import HttpResponse
+
+from ketaclinic.accounts.models import Site, User
+from ketaclinic.accounts.roles import Perm
+from ketaclinic.audit.models import Action
+from ketaclinic.audit.services import audit_record, audit_record_patient_reads
+from ketaclinic.core.errors import ApplicationError
+from ketaclinic.inventory.access import register_site_get
+from ketaclinic.inventory.models import Registrant
+from ketaclinic.inventory.pdf import render_pdf
+from ketaclinic.inventory.reports import REPORTS, Period, Report, dispensing_log
+from ketaclinic.patients.selectors import patient_get
+
+# DOMAIN.md section 5: records kept and retrievable for two years; a report may span them.
+MAX_DAYS = 2 * 366 + 31
+
+
+def _period(site: Site, start: dt.date, end: dt.date) -> Period:
+    registrant = Registrant.objects.select_related("site").filter(site=site, is_active=True).first()
+    if registrant is None:
+        raise ApplicationError(f"{site.name} has no DEA registration on record: add it first.")
+    if end < start or (end - start).days > MAX_DAYS:
+        message = "The range must run forward and span at most about two years."
+        raise ApplicationError(message, field_errors={"end": [message]})
+    return Period(registrant, start, end)
+
+
+def report_build(
+    *,
+    user: User,
+    site_id: int,
+    code: str,
+    start: dt.date,
+    end: dt.date,
+    output: str,
+    patient_id: int | None = None,
+) -> Report:
+    """The report, after checking the user may export it for that site; audited as export."""
+    site = register_site_get(
+        user=user, site_id=site_id, perm=Perm.INVENTORY_MANAGE, target_type="inventory_report"
+    )
+    period = _period(site, start, end)
+    if code == "patient":
+        if patient_id is None:
+            message = "Give the patient id for an administration history."
+            raise ApplicationError(message, field_errors={"patient_id": [message]})
+        patient = patient_get(user=user, patient_id=patient_id, target_type="inventory_report")
+        report = dispensing_log(period, patient=patient)
+    elif code in REPORTS:
+        report = REPORTS[code](period)
+    else:
+        raise ApplicationError("Unknown report: pick one from the list.")
+    audit_record(
+        actor=user,
+        action=Action.EXPORT,
+        site=site,
+        target_type="inventory_report",
+        target_id=period.registrant.pk,
+        detail=f"report={code} format={output} rows={len(report.rows)} {start}..{end}",
+    )
+    audit_record_patient_reads(actor=user, patients=report.patients, target_type="inventory_report")
+    return report
+
+
+def _filename(report: Report, extension: str) -> str:
+    return f"ketamine-{report.code}.{extension}"
+
+
+def csv_response(report: Report) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([report.title])
+    writer.writerow(report.header)
+    writer.writerows(report.rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
+    return response
+
+
+def pdf_response(report: Report) -> HttpResponse:
+    response = HttpResponse(
+        render_pdf(report.title, report.header, report.rows), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
+    return response

@@ -1,0 +1,272 @@
+"""Register reports per DEA registrant and date range (DOMAIN.md section 5).
+
+Each report is a title, a header and rows of text, rendered as an HTML table, CSV or PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+
+from ketaclinic.inventory.models import (
+    ZERO,
+    Balance,
+    Discrepancy,
+    EntryKind,
+    LedgerEntry,
+    Lot,
+    Registrant,
+)
+from ketaclinic.patients.models import Patient
+
+
+@dataclass(frozen=True)
+class Period:
+    registrant: Registrant
+    start: dt.date
+    end: dt.date  # inclusive
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        zone = zoneinfo.ZoneInfo(self.registrant.site.time_zone)
+        start = dt.datetime.combine(self.start, dt.time(), zone)
+        return start, dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), zone)
+
+    def local(self, moment: dt.datetime | None) -> str:
+        if moment is None:
+            return ""
+        zone = zoneinfo.ZoneInfo(self.registrant.site.time_zone)
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.registrant.name}, DEA {self.registrant.dea_number}, "
+            f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+        )
+
+
+@dataclass
+class Report:
+    code: str
+    title: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    patients: list[Patient] = field(default_factory=list)
+
+
+def _mg(value: Decimal | None) -> str:
+    return f"{(value or ZERO):.3f}"
+
+
+def _entries(period: Period) -> QuerySet[LedgerEntry]:
+    start, end = period.bounds()
+    return LedgerEntry.objects.filter(
+        site_id=period.registrant.site_id, occurred_at__gte=start, occurred_at__lt=end
+    ).select_related("lot__product", "location", "actor", "witness", "patient")
+
+
+DISPENSING_HEADER = [
+    "Date/time",
+    "Record",
+    "Patient",
+    "Patient address",
+    "Drug",
+    "NDC",
+    "Form",
+    "mg/mL",
+    "Container mL",
+    "Lot",
+    "Quantity mg",
+    "Quantity mL",
+    "By",
+    "Witness",
+    "Waste method",
+    "Infusion",
+    "Entry",
+]
+
+
+def _dispensing_row(period: Period, entry: LedgerEntry) -> list[str]:
+    product, patient = entry.lot.product, entry.patient
+    return [
+        period.local(entry.occurred_at),
+        entry.get_kind_display(),
+        patient.display_name if patient else "",
+        " ".join(patient.address.split()) if patient else "",
+        product.name,
+        product.ndc,
+        product.dosage_form,
+        str(product.concentration_mg_per_ml),
+        str(product.container_volume_ml),
+        entry.lot.lot_number,
+        _mg(-entry.quantity_mg),
+        f"{-entry.quantity_ml:.3f}",
+        entry.actor.get_full_name() or entry.actor.username,
+        (entry.witness.get_full_name() or entry.witness.username) if entry.witness else "",
+        entry.method,
+        str(entry.infusion_id or ""),
+        str(entry.pk),
+    ]
+
+
+def dispensing_log(period: Period, *, patient: Patient | None = None) -> Report:
+    """Every administration and waste with the fields DEA requires."""
+    entries = _entries(period).filter(kind__in=[EntryKind.ADMINISTRATION, EntryKind.WASTE])
+    if patient is not None:
+        entries = entries.filter(patient=patient)
+        title = f"Administration history of {patient.display_name}: {period.label}"
+        code = "patient"
+    else:
+        title, code = f"Dispensing log: {period.label}", "dispensing"
+    rows = list(entries.order_by("occurred_at", "id"))
+    shown = {e.patient_id: e.patient for e in rows if e.patient is not None}
+    return Report(
+        code=code,
+        title=title,
+        header=DISPENSING_HEADER,
+        rows=[_dispensing_row(period, e) for e in rows],
+        patients=[p for p in shown.values() if p is not None],
+    )
+
+
+RECONCILIATION_COLUMNS = [
+    ("received", [EntryKind.RECEIPT]),
+    ("administered", [EntryKind.ADMINISTRATION]),
+    ("wasted", [EntryKind.WASTE]),
+    ("transferred", [EntryKind.TRANSFER_IN, EntryKind.TRANSFER_OUT]),
+    ("destroyed", [EntryKind.DESTRUCTION]),
+    ("lost", [EntryKind.THEFT_LOSS]),
+    ("adjusted", [EntryKind.ADJUSTMENT]),
+]
+RECONCILIATION_HEADER = [
+    "Lot",
+    "Drug",
+    "Expiry",
+    "Opening mg",
+    "Received",
+    "Administered",
+    "Wasted",
+    "Transferred (net)",
+    "Destroyed",
+    "Lost",
+    "Adjustments",
+    "Closing mg",
+    "On hand mg",
+    "Balances",
+]
+
+
+def _sums(entries: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Decimal]]:
+    totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in entries:
+        totals[row["lot_id"]][str(row["kind"])] += row["total"]
+    return totals
+
+
+def reconciliation(period: Period) -> Report:
+    """Per lot: opening + received - administered - wasted +/- transfers - destroyed - lost
+    +/- adjustments = closing, and closing against the stock on hand at the end."""
+    site_id = period.registrant.site_id
+    start, end = period.bounds()
+    base = LedgerEntry.objects.filter(site_id=site_id)
+    opening = dict(
+        base.filter(occurred_at__lt=start).values_list("lot_id").annotate(total=Sum("quantity_mg"))
+    )
+    during = _sums(
+        base.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .values("lot_id", "kind")
+        .annotate(total=Sum("quantity_mg"))
+    )
+    on_hand = _on_hand(site_id, end)
+    lots = {
+        lot.pk: lot
+        for lot in Lot.objects.filter(entries__site_id=site_id).select_related("product").distinct()
+    }
+    report = Report("reconciliation", f"Reconciliation: {period.label}", RECONCILIATION_HEADER)
+    for lot_id in sorted(set(opening) | set(during), key=lambda k: lots[k].lot_number):
+        lot, sums = lots[lot_id], during.get(lot_id, {})
+        values = [
+            sum((sums.get(k, ZERO) for k in kinds), ZERO) for _, kinds in RECONCILIATION_COLUMNS
+        ]
+        closing = (opening.get(lot_id) or ZERO) + sum(values, ZERO)
+        held = on_hand.get(lot_id, ZERO)
+        report.rows.append(
+            [
+                lot.lot_number,
+                lot.product.name,
+                f"{lot.expires_on:%Y-%m-%d}",
+                _mg(opening.get(lot_id)),
+                *(_mg(v) for v in values),
+                _mg(closing),
+                _mg(held),
+                "yes" if closing == held else "NO",
+            ]
+        )
+    return report
+
+
+def _on_hand(site_id: int, end: dt.datetime) -> dict[int, Decimal]:
+    """Stock at the end of the period: the balance rows when the period reaches today, else
+    the entries up to the end (the balance rows are the present)."""
+    later = LedgerEntry.objects.filter(site_id=site_id, occurred_at__gte=end)
+    now_held = (
+        Balance.objects.filter(location__site_id=site_id)
+        .values_list("lot_id")
+        .annotate(total=Sum("quantity_mg"))
+    )
+    since = dict(later.values_list("lot_id").annotate(total=Sum("quantity_mg")))
+    return {lot: total - (since.get(lot) or ZERO) for lot, total in now_held}
+
+
+DISCREPANCY_HEADER = [
+    "Opened",
+    "Lot",
+    "Location",
+    "Counted mg",
+    "Expected mg",
+    "Difference mg",
+    "Status",
+    "Resolved",
+    "Resolved by",
+    "Resolution",
+    "Reversal entry",
+]
+
+
+def discrepancies(period: Period) -> Report:
+    start, end = period.bounds()
+    rows = Discrepancy.objects.filter(
+        site_id=period.registrant.site_id, opened_at__gte=start, opened_at__lt=end
+    ).select_related("line__lot", "line__location", "resolved_by")
+    report = Report("discrepancies", f"Discrepancies: {period.label}", DISCREPANCY_HEADER)
+    for d in rows.order_by("opened_at", "id"):
+        report.rows.append(
+            [
+                period.local(d.opened_at),
+                d.line.lot.lot_number,
+                d.line.location.name,
+                _mg(d.line.counted_mg),
+                _mg(d.line.expected_mg),
+                _mg(d.difference_mg),
+                d.get_status_display(),
+                period.local(d.resolved_at),
+                str(d.resolved_by or ""),
+                " ".join(d.resolution.split()),
+                str(d.reversal_id or ""),
+            ]
+        )
+    return report
+
+
+REPORTS = {
+    "dispensing": dispensing_log,
+    "reconciliation": reconciliation,
+    "discrepancies": discrepancies,
+}
