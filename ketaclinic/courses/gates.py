@@ -8,6 +8,7 @@ anything; pages call `infusion_gates` to show what is still missing and how to f
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -32,6 +33,12 @@ class Gate:
     @property
     def label(self) -> str:
         return GateCode(self.code).label
+
+
+def _site_time(moment: dt.datetime, course: TreatmentCourse) -> str:
+    """A time as the clinic reads it: the patient's site time zone, with its abbreviation."""
+    zone = zoneinfo.ZoneInfo(course.patient.site.time_zone)
+    return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _course_active(course: TreatmentCourse) -> Gate:
@@ -59,7 +66,7 @@ def _preparation(course: TreatmentCourse) -> Gate:
         return Gate(
             GateCode.PREPARATION_SIGNED,
             True,
-            f"Preparation signed {signed.signed_at:%Y-%m-%d %H:%M} UTC.",
+            f"Preparation signed {_site_time(signed.signed_at, course)}.",
         )
     return Gate(
         GateCode.PREPARATION_SIGNED,
@@ -97,6 +104,7 @@ def _previous(course: TreatmentCourse, session_number: int) -> Infusion | None:
     return (
         Infusion.objects.filter(course=course, session_number__lt=session_number)
         .exclude(status=InfusionStatus.CANCELLED)
+        .select_related("integration")
         .order_by("-session_number")
         .first()
     )
@@ -117,11 +125,8 @@ def _integration(
     course: TreatmentCourse, session_number: int, previous: Infusion | None, now: dt.datetime
 ) -> Gate:
     code = GateCode.INTEGRATION_NOT_OVERDUE
-    session = (
-        IntegrationSession.objects.filter(infusion=previous).first()
-        if previous is not None
-        else None
-    )
+    # Loaded with the previous infusion (select_related): no query of its own.
+    session: IntegrationSession | None = getattr(previous, "integration", None)
     if session is None or session.status == NoteStatus.SIGNED or session.due_at >= now:
         return Gate(code, True, "No integration session is overdue.")
     override = GateOverride.objects.filter(
@@ -138,7 +143,7 @@ def _integration(
         code,
         False,
         f"The integration session after infusion {previous.session_number if previous else ''} "
-        f"was due {session.due_at:%Y-%m-%d %H:%M} UTC and is not signed: the therapist must "
+        f"was due {_site_time(session.due_at, course)} and is not signed: the therapist must "
         "hold and sign it, or a physician may override with a written reason.",
     )
 

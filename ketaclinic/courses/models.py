@@ -144,6 +144,9 @@ class GateOverride(models.Model):
         ordering = ["overridden_at", "id"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(reason=""), name="gate_override_has_reason"),
+            models.UniqueConstraint(
+                fields=["course", "gate", "session_number"], name="one_override_per_gate_session"
+            ),
         ]
 
     def __str__(self) -> str:
