@@ -1,0 +1,1 @@
+"""Site-scoped reads of infusions, and the derived state pages and services share."""
