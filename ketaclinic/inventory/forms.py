@@ -13,7 +13,14 @@ from django.utils import timezone
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import ROLE_PERMS, Perm
 from ketaclinic.core.errors import ApplicationError
-from ketaclinic.inventory.models import Balance, CountKind, CountTiming, Product, StorageLocation
+from ketaclinic.inventory.models import (
+    Balance,
+    CountKind,
+    CountTiming,
+    LocationKind,
+    Product,
+    StorageLocation,
+)
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -237,3 +244,39 @@ class ReportForm(forms.Form):
     output = forms.ChoiceField(
         label="Format", choices=[("html", "On screen"), ("csv", "CSV"), ("pdf", "PDF")]
     )
+
+
+class RegistrantForm(forms.Form):
+    name = forms.CharField(
+        label="Registrant name", max_length=160, help_text="As printed on the DEA certificate."
+    )
+    dea_number = forms.CharField(label="DEA number", max_length=20)
+    expires_on = forms.DateField(label="Registration expires on", widget=_DATE)
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(
+        label="Product name", max_length=160,
+        help_text="For example 'Ketamine HCl 50 mg/mL, 10 mL vial'.",
+    )  # fmt: skip
+    ndc = forms.CharField(label="NDC", max_length=20, help_text="From the package label.")
+    concentration_mg_per_ml = forms.DecimalField(
+        label="Concentration (mg/mL)", min_value=Decimal("0.01"), max_digits=7, decimal_places=2
+    )
+    container_volume_ml = forms.DecimalField(
+        label="Container volume (mL)", min_value=Decimal("0.01"), max_digits=7, decimal_places=2
+    )
+    dosage_form = forms.CharField(label="Dosage form", max_length=60, initial="injectable solution")
+
+
+class LocationForm(forms.Form):
+    name = forms.CharField(label="Location name", max_length=80)
+    kind = forms.ChoiceField(label="Kind", choices=[("", "Pick a kind"), *LocationKind.choices])
+
+
+class InventorySettingsForm(forms.Form):
+    waste_witness_required = forms.BooleanField(
+        label="Waste needs a witness", required=False,
+        help_text="A second person re-enters their password when the unused remainder is "
+        "wasted. Federal text does not require it; many states and clinics do.",
+    )  # fmt: skip

@@ -1,96 +1,125 @@
-"""A small PDF 1.4 writer for register reports: a title and a paginated table of text lines.
+"""Register reports as PDF (fpdf2): a title, a generated-at line and a paginated table.
 
-No PDF library is installed and the dependency list is the lead's; everything that makes a
-PDF goes through `render_pdf`, so it can be swapped for fpdf2 or reportlab in one place.
-Base-14 fonts only (Helvetica-Bold for the title, Courier for the aligned table), landscape
-US Letter, Latin-1 text (anything else prints as '?').
+Everything that makes a PDF goes through `render_pdf`. Landscape US Letter, Helvetica (a PDF
+base font, so nothing is embedded), the header row repeated on every page, "Page n of N" in
+the footer. Columns share the page width in proportion to their content; long text wraps
+inside its cell and a cell longer than `MAX_CELL_CHARS` is cut with "...". Helvetica covers
+Latin-1 only: typographic dashes and quotes become their ASCII look-alikes, anything else '?'.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 792, 612, 36
-FONT_SIZE, LEADING, TITLE_SIZE = 6.5, 9, 12
-CHAR_WIDTH = 0.6 * FONT_SIZE  # Courier is monospaced: 600/1000 em
-LINE_CHARS = int((PAGE_WIDTH - 2 * MARGIN) / CHAR_WIDTH)
-LINES_PER_PAGE = int((PAGE_HEIGHT - 2 * MARGIN - 2 * TITLE_SIZE) / LEADING) - 2
-MAX_COLUMN = 40
+from django.utils import timezone
+from fpdf import FPDF
+from fpdf.enums import TableBordersLayout, WrapMode
+
+FONT = "Helvetica"
+TITLE_SIZE, SUBTITLE_SIZE, BODY_SIZE = 13, 8, 7.5
+MARGIN = 28  # points
+LINE_HEIGHT = BODY_SIZE * 1.25
+MAX_CELL_CHARS = 300
+# A column is at least this share of the widest one, so short headers stay readable.
+MIN_COLUMN_SHARE = 0.35
+ELLIPSIS = "..."
+_ASCII = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": ELLIPSIS,
+        "\u2212": "-",
+    }
+)
 
 
-def _escape(text: str) -> str:
-    latin = text.encode("latin-1", "replace").decode("latin-1")
-    return latin.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+def pdf_text(value: object) -> str:
+    """`value` as text Helvetica can print, one line, cut to `MAX_CELL_CHARS`."""
+    text = " ".join(str(value).translate(_ASCII).split())
+    text = text.encode("latin-1", "replace").decode("latin-1")
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - len(ELLIPSIS)].rstrip() + ELLIPSIS
+    return text
 
 
-def table_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Fixed-width lines: each column as wide as its widest cell (capped), cut to the page."""
-    widths = [min(MAX_COLUMN, len(h)) for h in header]
+class _ReportPDF(FPDF):
+    def __init__(self, title: str, generated: str) -> None:
+        super().__init__(orientation="landscape", unit="pt", format="letter")
+        self.report_title, self.generated = title, generated
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(auto=True, margin=MARGIN + 14)
+        self.set_title(title)
+        self.set_creator("Ketaclinic controlled-substance register")
+
+    def header(self) -> None:
+        self.set_font(FONT, "B", TITLE_SIZE)
+        self.cell(0, TITLE_SIZE * 1.3, self.report_title, new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", SUBTITLE_SIZE)
+        self.cell(0, SUBTITLE_SIZE * 1.6, self.generated, new_x="LMARGIN", new_y="NEXT")
+        self.ln(4)
+
+    def footer(self) -> None:
+        self.set_y(-MARGIN - 4)
+        self.set_font(FONT, "", SUBTITLE_SIZE)
+        self.cell(0, SUBTITLE_SIZE * 1.5, f"Page {self.page_no()} of {{nb}}", align="R")
+
+
+def column_widths(
+    pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]], total: float
+) -> list[float]:
+    """Shares of `total` in proportion to each column's widest text (cells capped at one
+    line's worth of the page, so one long note cannot starve the other columns)."""
+    cap = total / 3
+    pdf.set_font(FONT, "B", BODY_SIZE)
+    needs = [min(cap, pdf.get_string_width(text)) for text in header]
+    pdf.set_font(FONT, "", BODY_SIZE)
     for row in rows:
-        widths = [max(w, min(MAX_COLUMN, len(str(c)))) for w, c in zip(widths, row, strict=True)]
-
-    def line(cells: Sequence[str]) -> str:
-        text = "  ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths, strict=True))
-        return text.rstrip()[:LINE_CHARS]
-
-    rule = "-" * min(LINE_CHARS, sum(widths) + 2 * (len(widths) - 1))
-    return [line(header), rule, *(line(row) for row in rows)]
-
-
-def _page_stream(title: str, lines: Sequence[str], page: int, pages: int) -> bytes:
-    top = PAGE_HEIGHT - MARGIN - TITLE_SIZE
-    parts = [
-        f"BT /F1 {TITLE_SIZE} Tf {MARGIN} {top} Td ({_escape(title)}) Tj ET",
-        f"BT /F2 {FONT_SIZE} Tf {MARGIN} {MARGIN - 12} Td "
-        f"({_escape(f'Page {page} of {pages}')}) Tj ET",
-        f"BT /F2 {FONT_SIZE} Tf {LEADING} TL {MARGIN} {top - 2 * TITLE_SIZE} Td",
-    ]
-    parts += [f"({_escape(text)}) Tj T*" for text in lines]
-    parts.append("ET")
-    return "\n".join(parts).encode("latin-1")
+        needs = [
+            max(need, min(cap, pdf.get_string_width(text)))
+            for need, text in zip(needs, row, strict=True)
+        ]
+    floor = max(needs) * MIN_COLUMN_SHARE
+    needs = [max(need, floor, 1.0) for need in needs]
+    scale = total / sum(needs)
+    return [need * scale for need in needs]
 
 
-def render_pdf(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
-    """The report as PDF bytes; the header repeats on every page."""
-    lines = table_lines(header, rows)
-    head, body = lines[:2], lines[2:] or ["(no entries)"]
-    per_page = LINES_PER_PAGE - len(head)
-    chunks = [body[i : i + per_page] for i in range(0, len(body), per_page)]
-    objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",  # the page tree, filled in once the pages are numbered
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>",
-    ]
-    kids = []
-    for number, chunk in enumerate(chunks, start=1):
-        stream = _page_stream(title, [*head, *chunk], number, len(chunks))
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        content_id = len(objects)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>"
-            % (PAGE_WIDTH, PAGE_HEIGHT, content_id)
-        )
-        kids.append(len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % kid for kid in kids),
-        len(kids),
-    )
-    return _assemble(objects)
+def render_pdf(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    generated_at: dt.datetime | None = None,
+) -> bytes:
+    """The report as PDF bytes; the header row repeats on every page.
 
-
-def _assemble(objects: Sequence[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    `generated_at` (aware) is printed under the title in its own time zone; by default now,
+    in the server's time zone.
+    """
+    moment = timezone.localtime(generated_at or timezone.now())
+    generated = f"Generated {moment:%Y-%m-%d %H:%M %Z}"
+    pdf = _ReportPDF(pdf_text(title), generated)
+    pdf.add_page()
+    heads = [pdf_text(text) for text in header]
+    body = [[pdf_text(cell) for cell in row] for row in rows]
+    widths = column_widths(pdf, heads, body, pdf.epw)
+    pdf.set_font(FONT, "", BODY_SIZE)
+    with pdf.table(
+        col_widths=widths,
+        width=pdf.epw,
+        line_height=LINE_HEIGHT,
+        text_align="LEFT",
+        repeat_headings=1,
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+        wrapmode=WrapMode.WORD,
+        padding=2,
+    ) as table:
+        table.row(heads)
+        for cells in body or [["(no entries)", *([""] * (len(heads) - 1))]]:
+            table.row(cells)
+    return bytes(pdf.output())

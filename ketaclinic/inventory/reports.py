@@ -24,6 +24,7 @@ from ketaclinic.inventory.models import (
     Lot,
     Registrant,
 )
+from ketaclinic.inventory.selectors import mg_total
 from ketaclinic.patients.models import Patient
 
 
@@ -166,7 +167,7 @@ RECONCILIATION_HEADER = [
 def _sums(entries: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Decimal]]:
     totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in entries:
-        totals[row["lot_id"]][str(row["kind"])] += row["total"]
+        totals[row["lot_id"]][str(row["kind"])] += mg_total(row["total"])
     return totals
 
 
@@ -176,9 +177,12 @@ def reconciliation(period: Period) -> Report:
     site_id = period.registrant.site_id
     start, end = period.bounds()
     base = LedgerEntry.objects.filter(site_id=site_id)
-    opening = dict(
-        base.filter(occurred_at__lt=start).values_list("lot_id").annotate(total=Sum("quantity_mg"))
-    )
+    opening = {
+        lot_id: mg_total(total)
+        for lot_id, total in base.filter(occurred_at__lt=start)
+        .values_list("lot_id")
+        .annotate(total=Sum("quantity_mg"))
+    }
     during = _sums(
         base.filter(occurred_at__gte=start, occurred_at__lt=end)
         .values("lot_id", "kind")
@@ -221,8 +225,11 @@ def _on_hand(site_id: int, end: dt.datetime) -> dict[int, Decimal]:
         .values_list("lot_id")
         .annotate(total=Sum("quantity_mg"))
     )
-    since = dict(later.values_list("lot_id").annotate(total=Sum("quantity_mg")))
-    return {lot: total - (since.get(lot) or ZERO) for lot, total in now_held}
+    since = {
+        lot: mg_total(total)
+        for lot, total in later.values_list("lot_id").annotate(total=Sum("quantity_mg"))
+    }
+    return {lot: mg_total(total) - since.get(lot, ZERO) for lot, total in now_held}
 
 
 DISCREPANCY_HEADER = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet, Sum
 
@@ -82,12 +82,26 @@ def lots_for_administration(*, site: Site, on: dt.date) -> list[LotStock]:
     ]
 
 
+MG = Decimal("0.001")
+
+
+def mg_total(value: Decimal | float | None) -> Decimal:
+    """A database SUM of milligrams, exact to the register's 3 decimal places.
+
+    SQLite sums DECIMAL columns as floating point (500 - 499.999 - 0.001 comes back as
+    -1.1e-13), so every Sum of quantities goes through here before it is compared or shown.
+    """
+    if value is None:
+        return ZERO.quantize(MG)
+    return Decimal(str(value)).quantize(MG, rounding=ROUND_HALF_UP)
+
+
 def balance_from_entries(*, lot: Lot, location: StorageLocation) -> Decimal:
     """The balance recomputed from the ledger alone (must equal the Balance row)."""
     total = LedgerEntry.objects.filter(lot=lot, location=location).aggregate(
         total=Sum("quantity_mg")
     )["total"]
-    return total if total is not None else ZERO
+    return mg_total(total)
 
 
 def balances_disagreeing(*, site: Site | None = None) -> list[tuple[int, int, Decimal, Decimal]]:
@@ -96,7 +110,7 @@ def balances_disagreeing(*, site: Site | None = None) -> list[tuple[int, int, De
     rows = Balance.objects.all()
     if site is not None:
         sums, rows = sums.filter(site=site), rows.filter(location__site=site)
-    totals = {(s["lot_id"], s["location_id"]): s["total"] for s in sums}
+    totals = {(s["lot_id"], s["location_id"]): mg_total(s["total"]) for s in sums}
     found = {(b.lot_id, b.location_id): b.quantity_mg for b in rows}
     return [
         (lot, loc, found.get((lot, loc), ZERO), totals.get((lot, loc), ZERO))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ketaclinic.inventory import manage_views, report_views, views
+from ketaclinic.inventory import manage_views, report_views, setup_views, views
 
 app_name = "inventory"
 
@@ -30,6 +30,14 @@ urlpatterns = [
     path("sites/<int:site_id>/loss/", manage_views.loss_view, name="loss"),
     path("entries/<int:entry_id>/reverse/", manage_views.reverse_view, name="reverse"),
     path("entries/<int:entry_id>/form106/", manage_views.form106_view, name="form106"),
+    path(
+        "sites/<int:site_id>/setup/registration/",
+        setup_views.registrations_view,
+        name="registrations",
+    ),
+    path("sites/<int:site_id>/setup/products/", setup_views.products_view, name="products"),
+    path("sites/<int:site_id>/setup/locations/", setup_views.locations_view, name="locations"),
+    path("sites/<int:site_id>/setup/settings/", setup_views.settings_view, name="settings"),
     path(
         "discrepancies/<int:discrepancy_id>/resolve/",
         manage_views.resolve_view,

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from ketaclinic.core.http import acting_user
+from ketaclinic.core.http import acting_user, is_htmx
 from ketaclinic.inventory.access import register_site_get
 from ketaclinic.inventory.forms import add_service_errors
 
@@ -47,3 +47,36 @@ def form_page(
             return redirect(next_url if isinstance(next_url, str) else next_url(saved))
     status = 422 if form.errors else 200
     return render(request, template, {**(context or {}), "form": form}, status=status)
+
+
+def setup_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    section: str,
+    form: forms.Form,
+    blank: Callable[[], forms.Form],
+    save: Callable[[], object],
+    done: str,
+    context: Callable[[], dict[str, Any]],
+) -> HttpResponse:
+    """A setup list with its create form. htmx swaps the section (`section`, a partial);
+    without htmx a save redirects back (POST/redirect/GET). A refusal re-renders the form
+    with the values typed and a 422. `context` is read after the save, so lists are current."""
+    saved = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save()
+        except (NotFoundError, PermissionDeniedError):
+            raise
+        except ApplicationError as error:
+            error.record_refusal()
+            add_service_errors(form, error)
+        else:
+            if not is_htmx(request):
+                messages.success(request, done)
+                return redirect(request.path)
+            form, saved = blank(), done
+    data = {**context(), "form": form, "title": title, "section": section, "saved": saved}
+    template = section if is_htmx(request) else "inventory/setup_page.html"
+    return render(request, template, data, status=422 if form.errors else 200)

@@ -10,11 +10,13 @@ from django.db import models
 
 
 class Registrant(models.Model):
-    """A site's DEA registration; reports are per registrant (21 CFR 1304.04)."""
+    """A site's DEA registration; reports are per registrant (21 CFR 1304.04). A renewal keeps
+    the DEA number: it is a new row (the old one kept, inactive), so the number is unique
+    among active registrations only."""
 
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=160)
-    dea_number = models.CharField("DEA number", max_length=20, unique=True)
+    dea_number = models.CharField("DEA number", max_length=20)
     expires_on = models.DateField()
     is_active = models.BooleanField(default=True)
 
@@ -23,6 +25,13 @@ class Registrant(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["site"], condition=models.Q(is_active=True), name="one_active_registrant"
+            ),
+            models.UniqueConstraint(
+                fields=["dea_number"],
+                condition=models.Q(is_active=True),
+                name="active_dea_number_unique",
+                violation_error_message="Another site's active registration has this DEA "
+                "number: check the number on the certificate.",
             ),
         ]
 

@@ -78,6 +78,9 @@ def product_create(
 @transaction.atomic
 def location_create(*, actor: User, site: Site, name: str, kind: LocationKind) -> StorageLocation:
     require_site(user=actor, site=site, perm=Perm.INVENTORY_MANAGE, target_type="storage_location")
+    if StorageLocation.objects.filter(site=site, name__iexact=name.strip()).exists():
+        message = f"{site.name} already has a location named {name.strip()}: pick another name."
+        raise ApplicationError(message, field_errors={"name": [message]})
     location = validated(
         StorageLocation(site=site, name=name.strip(), kind=kind), exclude=("site",)
     )
