@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from ketaclinic.accounts.models import User
 from ketaclinic.core.errors import ApplicationError
 from ketaclinic.infusions.models import (
     AdverseEventKind,
@@ -26,6 +27,7 @@ from ketaclinic.infusions.models import (
     Severity,
     VitalsPhase,
 )
+from ketaclinic.infusions.services.running import RegisterDraw
 
 _TIME_HELP = "Blank = now; 14:05 = today; or 2025-03-02 14:05."
 _ALDRETE = [(2, "2"), (1, "1"), (0, "0")]
@@ -143,8 +145,51 @@ class RateForm(ReasonForm):
 
 
 class StopForm(ReasonForm):
+    """The end of the infusion and, where the site keeps its register here, the register draw:
+    the lot and location (offered by the flowsheet), and the witnessed waste of the rest."""
+
     administered_mg = forms.DecimalField(label="Dose given (mg)", min_value=Decimal("0"))
-    field_order = ["administered_mg", "reason", "at"]
+    lot = forms.CharField(label="Drawn from (lot, location)", required=False, widget=forms.Select)
+    wasted_mg = forms.DecimalField(
+        label="Wasted (mg)", required=False, min_value=Decimal("0"), help_text="Blank = none."
+    )
+    waste_method = forms.CharField(label="Waste method", required=False, max_length=120)
+    witness = forms.CharField(label="Waste witness", required=False, widget=forms.Select)
+    witness_password = forms.CharField(
+        label="Witness's password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="The witness types their own password now.",
+    )
+    field_order = ["administered_mg", "lot", "wasted_mg", "waste_method", "witness"]
+
+    def clean_lot(self) -> tuple[int, int] | None:
+        value = self.cleaned_data.get("lot") or ""
+        if not value:
+            return None
+        lot_id, _, location_id = value.partition(":")
+        if not (lot_id.isdigit() and location_id.isdigit()):
+            raise forms.ValidationError("Choose the lot and location from the list.")
+        return int(lot_id), int(location_id)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        chosen = data.pop("lot")
+        wasted = data.pop("wasted_mg") or Decimal(0)
+        method, password = data.pop("waste_method"), data.pop("witness_password")
+        username = data.pop("witness")
+        witness = User.objects.filter(username=username).first() if username else None
+        if chosen is not None:
+            data["draw"] = RegisterDraw(
+                lot_id=chosen[0],
+                location_id=chosen[1],
+                wasted_mg=wasted,
+                waste_method=method,
+                witness=witness,
+                witness_password=password,
+            )
+        return data
 
 
 class AdverseEventForm(ServiceForm):

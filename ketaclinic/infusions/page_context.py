@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms as django_forms
+from django.utils import timezone
+
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.roles import Perm
+from ketaclinic.accounts.roles import ROLE_PERMS, Perm
 from ketaclinic.infusions import forms as f
 from ketaclinic.infusions.models import Infusion
 from ketaclinic.infusions.selectors.pages import flowsheet
+from ketaclinic.inventory.models import Registrant
+from ketaclinic.inventory.selectors import lots_for_administration
 
 _SINGLE: dict[str, type[f.ServiceForm]] = {
     "plan": f.DosePlanForm,
@@ -70,6 +75,7 @@ def flowsheet_context(
             alert_form = failed_form
         alerts.append((alert, alert_form))
     failed_message = failed_form.non_field_errors() if failed_form is not None else []
+    _register_options(infusion=infusion, user=user, forms=forms)
     return {
         "infusion": infusion,
         "fs": fs,
@@ -84,3 +90,44 @@ def flowsheet_context(
         and infusion.dose_planned_by_id is not None
         and infusion.dose_planned_by_id != user.pk,
     }
+
+
+_REGISTER_FIELDS = ("lot", "wasted_mg", "waste_method", "witness", "witness_password")
+
+
+def _register_options(*, infusion: Infusion, user: User, forms: dict[str, f.ServiceForm]) -> None:
+    """Offer the register's lots and the possible waste witnesses where the site keeps its
+    register here; otherwise the end form asks only for the dose (issue 6, item 4)."""
+    stop, start = forms["stop"], forms["start"]
+    if not Registrant.objects.filter(site_id=infusion.site_id).exists():
+        for name in _REGISTER_FIELDS:
+            stop.fields.pop(name, None)
+        return
+    stock = lots_for_administration(site=infusion.site, on=timezone.localdate())
+    lots: list[tuple[str, str]] = [("", "Choose the lot and location")]
+    lots += [
+        (
+            f"{row.lot_id}:{row.location_id}",
+            f"{row.lot_number}, {row.location_name}: {row.balance_mg.normalize():f} mg on hand, "
+            f"expires {row.expires_on:%Y-%m-%d}",
+        )
+        for row in stock
+        if not infusion.lot_number or row.lot_number == infusion.lot_number
+    ]
+    stop.fields["lot"].widget.choices = lots
+    roles = [role for role, perms in ROLE_PERMS.items() if Perm.INVENTORY_WITNESS in perms]
+    witnesses = (
+        User.objects.filter(sites=infusion.site, is_active=True, role_assignments__role__in=roles)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("last_name", "username")
+    )
+    stop.fields["witness"].widget.choices = [("", "Choose the witness")] + [
+        (person.username, f"{person.get_full_name() or person.username} ({person.username})")
+        for person in witnesses
+    ]
+    numbers = sorted({row.lot_number for row in stock})
+    if numbers and not infusion.started_at:
+        start.fields["lot_number"].widget = django_forms.Select(
+            choices=[("", "Choose the lot")] + [(number, number) for number in numbers]
+        )

@@ -11,6 +11,7 @@ from ketaclinic.infusions.services.recovery import (
     recovery_score_record,
 )
 from ketaclinic.infusions.services.running import (
+    RegisterDraw,
     infusion_pause,
     infusion_rate_change,
     infusion_restart,
@@ -21,6 +22,7 @@ from ketaclinic.infusions.services.start import infusion_start, start_problems
 from ketaclinic.infusions.services.vitals import vitals_record
 
 __all__ = [
+    "RegisterDraw",
     "adverse_event_record",
     "alert_respond",
     "alert_rule_create",

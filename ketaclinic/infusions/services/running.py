@@ -6,6 +6,7 @@ Status changes lock the infusion row, so two clinicians cannot pause and end it 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -30,6 +31,8 @@ from ketaclinic.infusions.services._common import (
     require_chart,
     require_status,
 )
+from ketaclinic.inventory.models import Lot, Registrant
+from ketaclinic.inventory.services.administration import infusion_dose_draw
 from ketaclinic.protocols.models import Route
 
 RUNNING = (InfusionStatus.RUNNING,)
@@ -175,10 +178,64 @@ def infusion_rate_change(
     )
 
 
-def _record_administered_dose(*, actor: User, infusion: Infusion, administered_mg: Decimal) -> None:
-    """The one place the administered dose is recorded. The controlled-substance register's
-    administration entry (lot, quantity, who) belongs here, in the same transaction."""
+@dataclass(frozen=True)
+class RegisterDraw:
+    """Where the dose came from in the DEA register, and the witnessed waste of the rest."""
+
+    lot_id: int
+    location_id: int
+    wasted_mg: Decimal = Decimal(0)
+    waste_method: str = ""
+    witness: User | None = None
+    witness_password: str = ""
+
+
+def _record_administered_dose(
+    *,
+    actor: User,
+    infusion: Infusion,
+    administered_mg: Decimal,
+    draw: RegisterDraw | None,
+    at: dt.datetime,
+) -> None:
+    """The one place the administered dose is recorded. Where the site keeps its ketamine
+    register in Ketaclinic, the administration and the waste are written to the register here,
+    in the infusion's transaction: both are stored, or neither (issue 6, item 4)."""
     infusion.administered_mg = administered_mg
+    keeps_register = Registrant.objects.filter(site_id=infusion.site_id).exists()
+    if draw is None:
+        if keeps_register and administered_mg > 0:
+            raise refuse(
+                "lot",
+                "Choose the lot and location the ketamine was drawn from: this site keeps its "
+                "DEA register here, so the dose and any waste are recorded as the infusion ends.",
+            )
+        return
+    if not keeps_register:
+        raise refuse(
+            "lot",
+            "This site has no DEA registration in the register yet: leave the lot empty, or ask "
+            "the compliance officer to set up the register first.",
+        )
+    lot = Lot.objects.filter(pk=draw.lot_id).first()
+    if lot is not None and infusion.lot_number and lot.lot_number != infusion.lot_number:
+        raise refuse(
+            "lot",
+            f"The infusion started with lot {infusion.lot_number}, not {lot.lot_number}: "
+            "choose the lot the dose was drawn from.",
+        )
+    infusion_dose_draw(
+        actor=actor,
+        infusion=infusion,
+        lot_id=draw.lot_id,
+        location_id=draw.location_id,
+        administered_mg=administered_mg,
+        wasted_mg=draw.wasted_mg,
+        waste_method=draw.waste_method,
+        witness=draw.witness,
+        witness_password=draw.witness_password,
+        occurred_at=at,
+    )
 
 
 @transaction.atomic
@@ -189,8 +246,10 @@ def infusion_stop(
     reason: str,
     administered_mg: Decimal | None,
     at: dt.datetime | None = None,
+    draw: RegisterDraw | None = None,
 ) -> InfusionEvent:
-    """End the infusion (completed as planned, or stopped early) and record the dose given."""
+    """End the infusion (completed as planned, or stopped early) and record the dose given,
+    drawn from the register's lot when the site keeps its register here."""
     require_chart(actor=actor, infusion=infusion)
     infusion = locked(infusion)
     require_status(infusion, UNDER_WAY, "end it")
@@ -208,7 +267,11 @@ def infusion_stop(
         actor=actor, infusion=infusion, kind=InfusionEventKind.STOP, reason=reason, at=at
     )
     _record_administered_dose(
-        actor=actor, infusion=infusion, administered_mg=administered_mg.quantize(Decimal("0.1"))
+        actor=actor,
+        infusion=infusion,
+        administered_mg=administered_mg.quantize(Decimal("0.1")),
+        draw=draw,
+        at=event.occurred_at,
     )
     infusion.ended_at = event.occurred_at
     infusion.end_reason = event.reason
