@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.seed import demo_logins, seed_sites_and_staff
+from ketaclinic.eligibility.readiness import patient_readiness
 from ketaclinic.patients.models import Patient
 
 __all__ = ["demo_logins", "portal_logins", "seed_all", "seeded"]
 
 # How many of each site's new patients are brought to each stage of the journey (bounded so
 # seeding 1,000 patients stays fast; stages run the real services, gates included).
-STAGE_COUNTS = {"evaluated": 4, "not_eligible": 2, "referred_inpatient": 2, "ready": 8}
+STAGE_COUNTS = {"evaluated": 4, "not_eligible": 2, "referred_inpatient": 2, "ready": 12}
 # Demo physicians by site slug: they sign the eligibility records of their site's patients.
 SITE_PHYSICIANS = {"boston": "physician", "west-hartford": "wh-physician"}
 
@@ -34,7 +35,9 @@ def seeded() -> bool:
 
 def seed_all(*, patients: int, seed: int, progress: Callable[[int], object] | None = None) -> str:
     from ketaclinic.intake.seed import seed_inquiries
+    from ketaclinic.inventory.seed import seed_inventory
     from ketaclinic.patients.seed import seed_clinical_records, seed_patients
+    from ketaclinic.treatment_seed import seed_treatment
 
     sites = seed_sites_and_staff()
     last_pk = Patient.objects.aggregate(last=Max("pk"))["last"] or 0
@@ -43,11 +46,15 @@ def seed_all(*, patients: int, seed: int, progress: Callable[[int], object] | No
     seed_clinical_records(patients=new_patients, seed=seed)
     staged = _seed_stages(sites=sites, patients=new_patients, seed=seed)
     responses = _seed_questionnaires(sites=sites, staged=staged, seed=seed)
+    register = seed_inventory(sites=sites, seed=seed)
+    ready = [p for p in staged if patient_readiness(patient=p).ready]
+    infusions = seed_treatment(sites=sites, ready=ready, seed=seed)
     inquiries = seed_inquiries(sites=sites, seed=seed)
     return (
         f"Seeded {len(sites)} sites, demo staff and {written} synthetic patients "
         f"({len(staged)} brought along the intake journey, {responses} questionnaire "
-        f"responses) and {len(inquiries)} inquiries (seed {seed})."
+        f"responses, {infusions} infusions), {register} register entries and "
+        f"{len(inquiries)} inquiries (seed {seed})."
     )
 
 

@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.utils import timezone
+
+from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.eligibility.models import EligibilityDecision, Referral
 from ketaclinic.eligibility.readiness import patient_readiness
+from ketaclinic.infusions.models import Infusion
 from ketaclinic.intake.models import Inquiry, InquiryStatus
+from ketaclinic.inventory.models import LedgerEntry
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import SafetyAlert
 from ketaclinic.seed import STAGE_COUNTS, seed_all
+from ketaclinic.therapy.models import IntegrationSession
 
 
 def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db):
@@ -16,8 +22,9 @@ def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db)
     summary = seed_all(patients=60, seed=11)
 
     assert summary == (
-        "Seeded 2 sites, demo staff and 60 synthetic patients (32 brought along the intake "
-        "journey, 1668 questionnaire responses) and 24 inquiries (seed 11)."
+        "Seeded 2 sites, demo staff and 60 synthetic patients (40 brought along the intake "
+        "journey, 2084 questionnaire responses, 15 infusions), 72 register entries and "
+        "24 inquiries (seed 11)."
     )
     ready = Counter(
         p.site.slug
@@ -34,3 +41,32 @@ def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db)
     assert Inquiry.objects.filter(is_urgent=True).exists()
     open_alerts = SafetyAlert.objects.filter(acknowledged_at__isnull=True)
     assert open_alerts.count() == 4  # the last two trajectory patients at each site
+
+
+def test_demo_seed_has_courses_in_every_state_and_a_live_chair_board(db):
+    """Given an empty database, when the demo data is seeded, then courses exist in every
+    status, KARE courses are complete with signed integrations, one infusion is running now,
+    one is paused after a hypertension alert, one integration is overdue, and each infusion
+    drew its dose from the ketamine register."""
+    seed_all(patients=60, seed=11)
+
+    statuses = Counter(TreatmentCourse.objects.values_list("status", flat=True))
+    assert statuses == {
+        "completed": 4,
+        "active": 5,
+        "paused": 1,
+        "discontinued": 1,
+        "planned": 2,
+    }
+    infusions = Counter(Infusion.objects.values_list("status", flat=True))
+    assert infusions == {"signed": 13, "running": 1, "paused": 1, "scheduled": 2}
+    paused = Infusion.objects.get(status="paused")
+    assert list(paused.alerts.values_list("action", flat=True).order_by("action")) == [
+        "call_physician",
+        "pause_infusion",
+    ]
+    overdue = IntegrationSession.objects.filter(status="draft", due_at__lt=timezone.now())
+    assert overdue.count() == 1
+    signed = Infusion.objects.filter(status="signed")
+    drawn = LedgerEntry.objects.filter(kind="administration", infusion__in=signed)
+    assert drawn.count() == 13

@@ -19,12 +19,17 @@ from typing import Any
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.seed import DEMO_PASSWORD
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.infusions import services
 from ketaclinic.infusions.models import AlertAction, ChecklistItem, Infusion
+from ketaclinic.inventory.models import LedgerEntry, Registrant
+from ketaclinic.inventory.selectors import LotStock, lots_for_administration
 from ketaclinic.patients.selectors import latest_weight
 from ketaclinic.patients.services import body_measurement_record
 
+# The drawn-up remainder wasted after each demo infusion (a synthetic amount).
+WASTE_MG = Decimal("2.0")
 PEAK_MINUTES = 40  # DOMAIN.md section 2: the rise peaks around 40 minutes after the start
 RISE_SBP, RISE_DBP = 16, 11  # DOMAIN.md section 2: mean +16/+11 mmHg
 
@@ -110,9 +115,41 @@ def _prepare(
         )
 
 
-def _start(infusion: Infusion, *, nurse: User, at: dt.datetime, seed: int) -> None:
-    services.infusion_start(
-        actor=nurse, infusion=infusion, lot_number=f"DEMO-{2400 + seed % 50} (synthetic)", at=at
+def _register_stock(infusion: Infusion, at: dt.datetime) -> LotStock | None:
+    """The oldest register lot at the site with room for the dose and a little waste, or
+    None where the site keeps no register here. Older lots were received first, so the
+    administration never precedes the receipt in the demo register."""
+    if not Registrant.objects.filter(site_id=infusion.site_id).exists():
+        return None
+    needed = (infusion.planned_total_mg or Decimal(0)) + WASTE_MG
+    for row in lots_for_administration(site=infusion.site, on=at.date()):
+        received = LedgerEntry.objects.filter(
+            lot_id=row.lot_id, kind="receipt", occurred_at__lte=at
+        ).exists()
+        if received and row.balance_mg >= needed:
+            return row
+    return None
+
+
+def _start(
+    infusion: Infusion, *, nurse: User, at: dt.datetime, seed: int, stock: LotStock | None = None
+) -> None:
+    lot = stock.lot_number if stock else f"DEMO-{2400 + seed % 50} (synthetic)"
+    services.infusion_start(actor=nurse, infusion=infusion, lot_number=lot, at=at)
+
+
+def _draw(stock: LotStock | None, witness: User) -> services.RegisterDraw | None:
+    """The register draw at the end: the dose, plus the drawn-up remainder wasted before the
+    physician as witness (the demo password is published in the README)."""
+    if stock is None:
+        return None
+    return services.RegisterDraw(
+        lot_id=stock.lot_id,
+        location_id=stock.location_id,
+        wasted_mg=WASTE_MG,
+        waste_method="Squirted into a drug-disposal container (synthetic)",
+        witness=witness,
+        witness_password=DEMO_PASSWORD,
     )
 
 
@@ -167,7 +204,8 @@ def seed_completed_infusion(
     )
     _prepare(infusion, nurse=nurse, physician=physician, person=person, at=arrival)
     start = arrival + dt.timedelta(minutes=20)
-    _start(infusion, nurse=nurse, at=start, seed=seed)
+    stock = _register_stock(infusion, start)
+    _start(infusion, nurse=nurse, at=start, seed=seed, stock=stock)
     version = course.protocol_version
     minutes = _minutes(infusion)
     end = start + dt.timedelta(minutes=minutes)
@@ -188,6 +226,7 @@ def seed_completed_infusion(
         reason="Completed as planned (synthetic)",
         administered_mg=infusion.planned_total_mg,
         at=end,
+        draw=_draw(stock, physician),
     )
     observe = version.min_observation_minutes
     _chart_until(
@@ -253,7 +292,7 @@ def seed_running_infusion(
         course=course, session_number=session_number, at=arrival, nurse=nurse, seed=seed
     )
     _prepare(infusion, nurse=nurse, physician=physician, person=person, at=arrival)
-    _start(infusion, nurse=nurse, at=start, seed=seed)
+    _start(infusion, nurse=nurse, at=start, seed=seed, stock=_register_stock(infusion, start))
     every = course.protocol_version.vitals_interval_intra_minutes
     _chart_until(
         infusion, nurse=nurse, person=person, start=start, until=moment, every=every, first=every

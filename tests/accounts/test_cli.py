@@ -195,7 +195,8 @@ def test_seed_command_writes_sites_staff_and_n_patients(db, runner):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
         "Seeded 2 sites, demo staff and 10 synthetic patients (10 brought along the intake "
-        "journey, 524 questionnaire responses) and 24 inquiries (seed 7)."
+        "journey, 524 questionnaire responses, 0 infusions), 72 register entries and "
+        "24 inquiries (seed 7)."
     )
     assert list(Site.objects.values_list("slug", flat=True)) == ["boston", "west-hartford"]
     assert User.objects.filter(patient_account__isnull=True).count() == 10  # staff only

@@ -73,11 +73,15 @@ def _migration_data(transactional_db: None) -> None:
     schedule rules back before each test."""
     from ketaclinic.consent.seed import ensure_example_templates
     from ketaclinic.eligibility.seed import seed_configuration as eligibility_configuration
+    from ketaclinic.infusions.examples import ensure_example_rules
+    from ketaclinic.protocols.seed import seed_library
     from ketaclinic.questionnaires.seed import seed_configuration as questionnaire_configuration
 
     eligibility_configuration()
     ensure_example_templates()
     questionnaire_configuration()
+    seed_library()
+    ensure_example_rules()
 
 
 @pytest.fixture(autouse=True)

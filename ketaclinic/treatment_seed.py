@@ -1,0 +1,214 @@
+"""The demo's treatment courses, infusions and ketamine register (issues 5 and 6).
+
+Each site's ready patients are taken, in order, through one scenario each, using the real
+services (gates, dose plan, verification, register draw) with explicit past times. The
+patients left over stay "ready for enrolment" so a visitor can enrol one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from ketaclinic.accounts.models import Site, User
+from ketaclinic.courses import services as courses
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.courses.seed import seed_course, seed_integration_note, seed_preparation
+from ketaclinic.infusions import seed as infusions
+from ketaclinic.infusions.models import Infusion
+from ketaclinic.infusions.services import infusion_schedule
+from ketaclinic.patients.models import Patient
+from ketaclinic.protocols.selectors import active_version
+from ketaclinic.questionnaires.seed import seed_meq30_for
+
+
+@dataclass(frozen=True)
+class SiteStaff:
+    physician: User
+    nurse: User
+    therapist: User
+
+
+# Scenario per ready patient, in order (issue 5 item 12: courses in every state, complete
+# KARE-style courses, an infusion running now, an overdue integration, a paused infusion
+# with a hypertension alert).
+SCENARIOS: dict[str, tuple[str, ...]] = {
+    "boston": (
+        "completed_kare",
+        "running_now",
+        "paused_hypertension",
+        "overdue_integration",
+        "completed_kare",
+        "booked_today",
+        "completed_single",
+        "paused_course",
+        "discontinued",
+        "planned",
+    ),
+    "west-hartford": ("completed_kare", "booked_today", "planned"),
+}
+STAFF = {
+    "boston": ("physician", "nurse", "therapist"),
+    "west-hartford": ("wh-physician", "wh-nurse", "wh-therapist"),
+}
+
+
+def seed_treatment(*, sites: list[Site], ready: list[Patient], seed: int) -> int:
+    """Courses for the ready patients of each site; returns the number of infusions."""
+    infused = 0
+    for site in sites:
+        staff = _staff(site)
+        patients = [p for p in ready if p.site_id == site.pk]
+        if staff is None:
+            continue
+        for index, (scenario, patient) in enumerate(
+            zip(SCENARIOS.get(site.slug, ()), patients, strict=False)
+        ):
+            infused += _RUN[scenario](patient, staff, seed + index)
+    return infused
+
+
+def _staff(site: Site) -> SiteStaff | None:
+    names = STAFF.get(site.slug)
+    if names is None:
+        return None
+    users = {u.username: u for u in User.objects.filter(username__in=names, sites=site)}
+    if len(users) != len(names):
+        return None
+    physician, nurse, therapist = (users[name] for name in names)
+    return SiteStaff(physician=physician, nurse=nurse, therapist=therapist)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _started(
+    patient: Patient, staff: SiteStaff, seed: int, code: str, start: dt.date
+) -> TreatmentCourse:
+    """Enrolled with a start date in the past, prepared the day before, started."""
+    course = courses.course_enrol(
+        actor=staff.physician,
+        patient=patient,
+        protocol_version=active_version(code=code),
+        planned_start=start,
+        supervising_physician=staff.physician,
+        therapist=staff.therapist,
+    )
+    held = timezone.make_aware(dt.datetime.combine(start - dt.timedelta(days=1), dt.time(15)))
+    seed_preparation(course=course, physician=staff.physician, seed=seed, held_at=held)
+    return courses.course_start(actor=staff.physician, course=course)
+
+
+def _infuse(
+    course: TreatmentCourse, staff: SiteStaff, seed: int, session: int, day: dt.date
+) -> Infusion:
+    """A completed, signed infusion on `day`, its MEQ-30 and its signed integration note."""
+    infusion = infusions.seed_completed_infusion(
+        course=course,
+        session_number=session,
+        day=day,
+        nurse=staff.nurse,
+        physician=staff.physician,
+        seed=seed + session,
+    )
+    if infusion.discharged_at is None:  # seed_completed_infusion always discharges
+        raise RuntimeError(f"demo infusion {infusion.pk} was not discharged")
+    seed_meq30_for(
+        patient=course.patient,
+        completed_at=infusion.discharged_at + dt.timedelta(minutes=5),
+        actor=staff.nurse,
+        seed=seed + session,
+    )
+    return infusion
+
+
+def _weekly(course: TreatmentCourse, staff: SiteStaff, seed: int, days: list[int]) -> int:
+    for session, days_ago in enumerate(days, start=1):
+        infusion = _infuse(course, staff, seed, session, _today() - dt.timedelta(days=days_ago))
+        seed_integration_note(
+            integration=infusion.integration, therapist=staff.therapist, seed=seed + session
+        )
+    return len(days)
+
+
+def _completed_kare(patient: Patient, staff: SiteStaff, seed: int) -> int:
+    course = _started(patient, staff, seed, "kare-2022", _today() - dt.timedelta(days=70))
+    count = _weekly(course, staff, seed, [70, 63, 56])
+    courses.course_complete(actor=staff.physician, course=course)
+    return count
+
+
+def _completed_single(patient: Patient, staff: SiteStaff, seed: int) -> int:
+    course = _started(patient, staff, seed, "dakwar-alc-2020", _today() - dt.timedelta(days=35))
+    count = _weekly(course, staff, seed, [35])
+    courses.course_complete(actor=staff.physician, course=course)
+    return count
+
+
+def _running_now(patient: Patient, staff: SiteStaff, seed: int) -> int:
+    course = _started(patient, staff, seed, "kare-2022", _today() - dt.timedelta(days=14))
+    _weekly(course, staff, seed, [14, 7])
+    infusions.seed_running_infusion(
+        course=course, session_number=3, nurse=staff.nurse, physician=staff.physician, seed=seed
+    )
+    return 3
+
+
+def _paused_hypertension(patient: Patient, staff: SiteStaff, seed: int) -> int:
+    course = _started(patient, staff, seed, "kare-2022", _today())
+    infusions.seed_paused_with_hypertension(
+        course=course, session_number=1, nurse=staff.nurse, physician=staff.physician, seed=seed
+    )
+    return 1
+
+
+def _overdue_integration(patient: Patient, staff: SiteStaff, seed: int) -> int:
+    """Infusion 1 five days ago; its integration (due within 72 h) was never held."""
+    course = _started(patient, staff, seed, "kare-2022", _today() - dt.timedelta(days=5))
+    _infuse(course, staff, seed, 1, _today() - dt.timedelta(days=5))
+    return 1
+
+
+def _booked_today(patient: Patient, staff: SiteStaff, seed: int) -> int:
+    """Prepared and started, session 1 booked in Chair 4 two hours from now."""
+    course = _started(patient, staff, seed, "kare-2022", _today())
+    infusion_schedule(
+        actor=staff.nurse,
+        course=course,
+        session_number=1,
+        scheduled_at=timezone.now() + dt.timedelta(hours=2),
+        chair="Chair 4",
+    )
+    return 0
+
+
+def _status_only(status: CourseStatus) -> Callable[[Patient, SiteStaff, int], int]:
+    def run(patient: Patient, staff: SiteStaff, seed: int) -> int:
+        seed_course(
+            patient=patient,
+            physician=staff.physician,
+            therapist=staff.therapist,
+            protocol_code="kare-2022",
+            status=status,
+            seed=seed,
+        )
+        return 0
+
+    return run
+
+
+_RUN: dict[str, Callable[[Patient, SiteStaff, int], int]] = {
+    "completed_kare": _completed_kare,
+    "completed_single": _completed_single,
+    "running_now": _running_now,
+    "paused_hypertension": _paused_hypertension,
+    "overdue_integration": _overdue_integration,
+    "booked_today": _booked_today,
+    "paused_course": _status_only(CourseStatus.PAUSED),
+    "discontinued": _status_only(CourseStatus.DISCONTINUED),
+    "planned": _status_only(CourseStatus.PLANNED),
+}
