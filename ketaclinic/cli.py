@@ -124,7 +124,10 @@ def demo(host: str, port: int) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     if seeded():
+        from ketaclinic.treatment_seed import refresh_live_infusion
+
         click.echo("Demo data already loaded: keeping it.")
+        click.echo(refresh_live_infusion())
     else:
         with click.progressbar(length=200, label="Loading synthetic demo data") as bar:
             click.echo(seed_all(patients=200, seed=42, progress=bar.update))

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.courses import services as courses
-from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.courses.models import OPEN_STATUSES, CourseStatus, TreatmentCourse
 from ketaclinic.courses.seed import seed_course, seed_integration_note, seed_preparation
 from ketaclinic.infusions import seed as infusions
 from ketaclinic.infusions.models import Infusion
@@ -212,3 +212,33 @@ _RUN: dict[str, Callable[[Patient, SiteStaff, int], int]] = {
     "discontinued": _status_only(CourseStatus.DISCONTINUED),
     "planned": _status_only(CourseStatus.PLANNED),
 }
+
+
+def refresh_live_infusion(*, seed: int = 42) -> str:
+    """On a demo restart, keep the chair board alive: when no Boston infusion is running
+    from the last three hours, start one (25 minutes in) for a ready patient without a
+    course. Says what it did, for the demo command to print."""
+    from ketaclinic.eligibility.readiness import patient_readiness
+
+    site = Site.objects.filter(slug="boston").first()
+    staff = _staff(site) if site is not None else None
+    if site is None or staff is None:
+        return "No Boston demo site: no live infusion started."
+    recent = timezone.now() - dt.timedelta(hours=3)
+    if Infusion.objects.filter(site=site, status="running", started_at__gte=recent).exists():
+        return "An infusion is already running on the Boston chair board."
+    candidates = Patient.objects.filter(site=site, is_active=True).exclude(
+        treatment_courses__status__in=[s.value for s in OPEN_STATUSES]
+    )
+    for patient in candidates.order_by("pk"):
+        if patient_readiness(patient=patient).ready:
+            course = _started(patient, staff, seed, "kare-2022", _today())
+            infusions.seed_running_infusion(
+                course=course,
+                session_number=1,
+                nurse=staff.nurse,
+                physician=staff.physician,
+                seed=seed,
+            )
+            return f"Started a live demo infusion for {patient.mrn} on the Boston chair board."
+    return "No ready Boston patient left for a live demo infusion."

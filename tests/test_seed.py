@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from django.utils import timezone
@@ -14,6 +15,7 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import SafetyAlert
 from ketaclinic.seed import STAGE_COUNTS, seed_all
 from ketaclinic.therapy.models import IntegrationSession
+from ketaclinic.treatment_seed import refresh_live_infusion
 
 
 def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db):
@@ -70,3 +72,25 @@ def test_demo_seed_has_courses_in_every_state_and_a_live_chair_board(db):
     signed = Infusion.objects.filter(status="signed")
     drawn = LedgerEntry.objects.filter(kind="administration", infusion__in=signed)
     assert drawn.count() == 13
+
+
+def test_a_demo_restart_starts_a_fresh_live_infusion_when_none_is_running(db):
+    """Given the demo data loaded long ago (its running infusion started five hours back),
+    when the demo starts again, then a new infusion is running on the Boston chair board,
+    started 25 minutes ago, for a ready patient who had no course; a second restart
+    leaves it alone."""
+    seed_all(patients=60, seed=11)
+    assert refresh_live_infusion() == "An infusion is already running on the Boston chair board."
+    old = Infusion.objects.get(status="running")
+    Infusion.objects.filter(pk=old.pk).update(started_at=old.started_at - dt.timedelta(hours=5))
+
+    message = refresh_live_infusion()
+
+    live = Infusion.objects.filter(status="running").exclude(pk=old.pk).get()
+    assert message == (
+        f"Started a live demo infusion for {live.patient.mrn} on the Boston chair board."
+    )
+    assert (live.site.slug, live.session_number) == ("boston", 1)
+    started_minutes_ago = (timezone.now() - live.started_at).total_seconds() / 60
+    assert 25 <= started_minutes_ago < 27
+    assert refresh_live_infusion() == "An infusion is already running on the Boston chair board."
