@@ -82,7 +82,8 @@ def test_a_demo_restart_starts_a_fresh_live_infusion_when_none_is_running(db):
     seed_all(patients=60, seed=11)
     assert refresh_live_infusion() == "An infusion is already running on the Boston chair board."
     old = Infusion.objects.get(status="running")
-    Infusion.objects.filter(pk=old.pk).update(started_at=old.started_at - dt.timedelta(hours=5))
+    five_hours_ago = timezone.now() - dt.timedelta(hours=5)
+    Infusion.objects.filter(pk=old.pk).update(started_at=five_hours_ago)
 
     message = refresh_live_infusion()
 
@@ -91,6 +92,7 @@ def test_a_demo_restart_starts_a_fresh_live_infusion_when_none_is_running(db):
         f"Started a live demo infusion for {live.patient.mrn} on the Boston chair board."
     )
     assert (live.site.slug, live.session_number) == ("boston", 1)
+    assert live.started_at is not None
     started_minutes_ago = (timezone.now() - live.started_at).total_seconds() / 60
     assert 25 <= started_minutes_ago < 27
     assert refresh_live_infusion() == "An infusion is already running on the Boston chair board."
