@@ -23,7 +23,7 @@ __all__ = ["demo_logins", "portal_logins", "seed_all", "seeded"]
 
 # How many of each site's new patients are brought to each stage of the journey (bounded so
 # seeding 1,000 patients stays fast; stages run the real services, gates included).
-STAGE_COUNTS = {"evaluated": 4, "not_eligible": 2, "referred_inpatient": 2, "ready": 12}
+STAGE_COUNTS = {"evaluated": 4, "not_eligible": 2, "referred_inpatient": 2, "ready": 15}
 # Demo physicians by site slug: they sign the eligibility records of their site's patients.
 SITE_PHYSICIANS = {"boston": "physician", "west-hartford": "wh-physician"}
 

@@ -38,6 +38,7 @@ class SiteStaff:
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "boston": (
         "completed_kare",
+        "completed_kare_330",
         "running_now",
         "paused_hypertension",
         "overdue_integration",
@@ -47,6 +48,8 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
         "paused_course",
         "discontinued",
         "planned",
+        "completed_kare_240",
+        "completed_kare_150",
     ),
     "west-hartford": ("completed_kare", "booked_today", "planned"),
 }
@@ -135,11 +138,18 @@ def _weekly(course: TreatmentCourse, staff: SiteStaff, seed: int, days: list[int
     return len(days)
 
 
-def _completed_kare(patient: Patient, staff: SiteStaff, seed: int) -> int:
-    course = _started(patient, staff, seed, "kare-2022", _today() - dt.timedelta(days=70))
-    count = _weekly(course, staff, seed, [70, 63, 56])
-    courses.course_complete(actor=staff.physician, course=course)
-    return count
+def _completed_kare(days_ago: int) -> Callable[[Patient, SiteStaff, int], int]:
+    """Three weekly KARE infusions starting `days_ago` days ago, then the course completed
+    (older courses spread the register's administrations over the year)."""
+
+    def run(patient: Patient, staff: SiteStaff, seed: int) -> int:
+        start = _today() - dt.timedelta(days=days_ago)
+        course = _started(patient, staff, seed, "kare-2022", start)
+        count = _weekly(course, staff, seed, [days_ago, days_ago - 7, days_ago - 14])
+        courses.course_complete(actor=staff.physician, course=course)
+        return count
+
+    return run
 
 
 def _completed_single(patient: Patient, staff: SiteStaff, seed: int) -> int:
@@ -202,7 +212,10 @@ def _status_only(status: CourseStatus) -> Callable[[Patient, SiteStaff, int], in
 
 
 _RUN: dict[str, Callable[[Patient, SiteStaff, int], int]] = {
-    "completed_kare": _completed_kare,
+    "completed_kare": _completed_kare(70),
+    "completed_kare_330": _completed_kare(330),
+    "completed_kare_240": _completed_kare(240),
+    "completed_kare_150": _completed_kare(150),
     "completed_single": _completed_single,
     "running_now": _running_now,
     "paused_hypertension": _paused_hypertension,
