@@ -1,4 +1,4 @@
-"""Treatment course API: list and enrol, read, transitions, gates and gate overrides.
+"""Treatment course API: list and enrol, read, transitions, gates, gate overrides, booking.
 
 Every endpoint reads the course through its patient (`patient_get`: site-scoped and audited;
 another site's course is the same 404 as a missing one) and calls the same services as the
@@ -7,6 +7,7 @@ pages.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -26,8 +27,11 @@ from ketaclinic.courses.schemas import (
     GateOverrideIn,
     GateOverrideOut,
     GatesOut,
+    InfusionBookedOut,
+    InfusionBookIn,
     ReasonIn,
 )
+from ketaclinic.infusions.services import infusion_schedule
 from ketaclinic.patients.models import AddictionTarget
 from ketaclinic.patients.selectors import patient_get
 from ketaclinic.protocols.models import ProtocolVersion
@@ -209,3 +213,25 @@ def create_gate_override(
         reason=payload.reason,
     )
     return Status(201, override)
+
+
+@router.post("/courses/{course_id}/infusions", response={201: InfusionBookedOut, **_ERRORS})
+def book_infusion(request: HttpRequest, course_id: int, payload: InfusionBookIn) -> Status[Any]:
+    """Book a session of an open course (nurse or physician). The gates are checked when the
+    infusion starts; list the course's infusions with GET /infusions?course_id=."""
+    user = api_user(request)
+    reject_unknown_params(request, set())
+    course = selectors.course_get(user=user, course_id=course_id, target_type="infusion")
+    infusion = infusion_schedule(actor=user, course=course, **payload.model_dump())
+    return Status(
+        201,
+        {
+            "id": infusion.pk,
+            "course_id": course.pk,
+            "session_number": infusion.session_number,
+            "status": infusion.status,
+            "scheduled_at": infusion.scheduled_at.astimezone(dt.UTC),  # as stored
+            "chair": infusion.chair,
+            "flowsheet_url": selectors.flowsheet_path(infusion_id=infusion.pk),
+        },
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.core.errors import ApplicationError
@@ -88,6 +91,42 @@ class OverrideForm(ServiceForm):
         max_length=500,
         widget=forms.Textarea(attrs=_TEXT),
     )
+
+
+class InfusionBookForm(ServiceForm):
+    """Book one session of the course: a wall-clock time at the patient's site."""
+
+    session_number = forms.TypedChoiceField(coerce=int, label="Session")
+    scheduled_at = forms.DateTimeField(
+        label="Date and time (site time)",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    chair = forms.CharField(
+        label="Chair",
+        max_length=40,
+        required=False,
+        help_text="For example Chair 2.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        choices: list[tuple[int, str]],
+        zone: zoneinfo.ZoneInfo,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["session_number"].choices = choices  # type: ignore[attr-defined]  # TypedChoiceField
+        when = self.initial.get("scheduled_at")
+        if isinstance(when, dt.datetime):  # show the site's wall clock, not the server's
+            self.initial["scheduled_at"] = timezone.localtime(when, zone).replace(tzinfo=None)
+
+    def clean_scheduled_at(self) -> dt.datetime:
+        """The typed wall-clock time read in the site's time zone, whatever the server's."""
+        value: dt.datetime = self.cleaned_data["scheduled_at"]
+        return timezone.make_aware(timezone.make_naive(value), self.zone)
 
 
 class TreatmentSettingsForm(ServiceForm, forms.ModelForm[SiteTreatmentSettings]):

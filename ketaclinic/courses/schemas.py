@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from ketaclinic.core.api import StrictSchema
 from ketaclinic.courses.models import CourseStatusChange, GateOverride, TreatmentCourse
@@ -35,6 +36,24 @@ class ReasonIn(StrictSchema):
 class GateOverrideIn(StrictSchema):
     session_number: int = Field(..., ge=1, description="The infusion the override allows.")
     reason: str = Field(..., max_length=500)
+
+
+class InfusionBookIn(StrictSchema):
+    session_number: int = Field(..., ge=1, description="A planned session without an infusion.")
+    scheduled_at: AwareDatetime = Field(
+        ..., description="With its UTC offset, for example 2026-03-02T09:00:00-05:00."
+    )
+    chair: str = Field("", max_length=40, description="Free text, for example 'Chair 2'.")
+
+
+class InfusionBookedOut(Schema):
+    id: int
+    course_id: int
+    session_number: int
+    status: str
+    scheduled_at: dt.datetime
+    chair: str
+    flowsheet_url: str
 
 
 class CourseOut(Schema):

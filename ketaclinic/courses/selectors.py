@@ -8,10 +8,11 @@ one). The other readers take a course or patient already loaded that way.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
@@ -110,11 +111,8 @@ def planned_session_dates(*, course: TreatmentCourse) -> list[tuple[int, dt.date
 
 
 def flowsheet_path(*, infusion_id: int) -> str:
-    """The infusion's flowsheet URL, or "" while the flowsheet pages are not installed."""
-    try:
-        return reverse("infusions:flowsheet", args=[infusion_id])
-    except NoReverseMatch:
-        return ""
+    """The infusion's flowsheet URL."""
+    return reverse("infusions:flowsheet", args=[infusion_id])
 
 
 # --- The course page and chart section --------------------------------------------------------
@@ -201,6 +199,50 @@ def course_overview(*, course: TreatmentCourse, now: dt.datetime | None = None) 
         next_gates=gates,
         now=moment,
     )
+
+
+# --- Booking an infusion ---------------------------------------------------------------------
+
+# The booking form's default wall-clock time on the planned day: a scheduling convenience the
+# nurse changes freely, not a clinical rule.
+DEFAULT_BOOKING_TIME = dt.time(9, 0)
+
+
+@dataclass(frozen=True)
+class BookingDefaults:
+    session_number: int
+    scheduled_at: dt.datetime  # aware, in the patient's site time zone
+
+
+def booking_defaults(*, overview: CourseOverview) -> BookingDefaults | None:
+    """What the "Book infusion" form proposes: the next session without a live infusion, on
+    its planned date at 09:00 site time (today when that date has passed or the protocol gives
+    no spacing). None when the course is closed or every planned session is booked."""
+    number = overview.next_session_number
+    if number is None or not overview.course.is_open:
+        return None
+    zone = zoneinfo.ZoneInfo(overview.course.patient.site.time_zone)
+    today = overview.now.astimezone(zone).date()
+    planned = next((s.on for s in overview.sessions if s.number == number), None)
+    day = planned if planned is not None and planned >= today else today
+    return BookingDefaults(
+        session_number=number,
+        scheduled_at=dt.datetime.combine(day, DEFAULT_BOOKING_TIME, tzinfo=zone),
+    )
+
+
+def session_choices(*, overview: CourseOverview) -> list[tuple[int, str]]:
+    """Every planned session for the booking form's list, the booked ones marked."""
+    return [
+        (
+            s.number,
+            f"Session {s.number}: booked ({s.infusion.get_status_display().lower()})"
+            if s.infusion is not None
+            else f"Session {s.number}"
+            + (f", planned {s.on:%Y-%m-%d}" if s.on is not None else ", to be scheduled"),
+        )
+        for s in overview.sessions
+    ]
 
 
 def _overdue(session: IntegrationSession | None, now: dt.datetime) -> bool:

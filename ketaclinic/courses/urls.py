@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:course_id>/", views.course_detail_view, name="detail"),
     path("<int:course_id>/booster/", views.booster_view, name="booster"),
     path("<int:course_id>/gate-overrides/", views.gate_override_view, name="gate_override"),
+    path("<int:course_id>/infusions/", views.infusion_book_view, name="book_infusion"),
     path(
         "<int:course_id>/<slug:action>/",
         views.course_action_view,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,10 +19,17 @@ from ketaclinic.accounts.roles import Perm
 from ketaclinic.core.errors import ApplicationError, NotFoundError
 from ketaclinic.core.http import acting_user, is_htmx
 from ketaclinic.courses import selectors, services
-from ketaclinic.courses.forms import EnrolForm, OverrideForm, ReasonForm, TreatmentSettingsForm
+from ketaclinic.courses.forms import (
+    EnrolForm,
+    InfusionBookForm,
+    OverrideForm,
+    ReasonForm,
+    TreatmentSettingsForm,
+)
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.courses.timeline import course_timeline
 from ketaclinic.eligibility.readiness import patient_readiness
+from ketaclinic.infusions.services import infusion_schedule
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.selectors import patient_get
 
@@ -37,28 +45,75 @@ ACTIONS: dict[str, tuple[Callable[..., TreatmentCourse], bool, str]] = {
 
 
 def _done(request: HttpRequest, course: TreatmentCourse, message: str) -> HttpResponse:
+    """Saved: the course page again, or on the chart (htmx) a 204 whose `chart-changed`
+    makes the course section (and the other sections that listen) reload themselves."""
     messages.success(request, message)
-    response = redirect("courses:detail", course.pk)
+    response = (
+        HttpResponse(status=204) if is_htmx(request) else redirect("courses:detail", course.pk)
+    )
     response["HX-Trigger"] = "chart-changed"
     return response
+
+
+def _book_form(
+    overview: selectors.CourseOverview, data: QueryDict | None = None
+) -> InfusionBookForm | None:
+    defaults = selectors.booking_defaults(overview=overview)
+    if defaults is None and data is None:
+        return None
+    return InfusionBookForm(
+        data,
+        choices=selectors.session_choices(overview=overview),
+        zone=zoneinfo.ZoneInfo(overview.course.patient.site.time_zone),
+        initial=vars(defaults) if defaults else {},
+        auto_id="book-%s",
+    )
+
+
+def _controls(overview: selectors.CourseOverview | None, **forms: Any) -> dict[str, Any]:
+    """The forms of the course's action buttons, override and booking (a refused one kept)."""
+    if overview is None:
+        return {}
+    return {
+        "reason_form": forms.get("reason_form") or ReasonForm(),
+        "failed_action": forms.get("failed_action", ""),
+        "override_form": forms.get("override_form")
+        or OverrideForm(initial={"session_number": overview.next_session_number}),
+        "book_form": forms.get("book_form") or _book_form(overview),
+        "error": forms.get("error", ""),
+    }
 
 
 def _course_page(
     request: HttpRequest, course: TreatmentCourse, status: int = 200, **forms: Any
 ) -> HttpResponse:
+    """The course page; from the chart (htmx) the course section instead, so a refusal
+    re-renders there with the typed values kept."""
+    if is_htmx(request):
+        return _chart_section(request, course.patient, status, **forms)
     overview = selectors.course_overview(course=course)
     context = {
         "course": course,
         "patient": course.patient,
         "overview": overview,
         "timeline": course_timeline(overview=overview),
-        "reason_form": forms.get("reason_form") or ReasonForm(),
-        "failed_action": forms.get("failed_action", ""),
-        "override_form": forms.get("override_form")
-        or OverrideForm(initial={"session_number": overview.next_session_number}),
-        "error": forms.get("error", ""),
+        **_controls(overview, **forms),
     }
     return render(request, "courses/course.html", context, status=status)
+
+
+def _chart_section(
+    request: HttpRequest, patient: Patient, status: int = 200, **forms: Any
+) -> HttpResponse:
+    chart = selectors.chart_courses(patient=patient)
+    context = {
+        "patient": patient,
+        "chart": chart,
+        "htmx_section": is_htmx(request),
+        **_controls(chart.current, **forms),
+    }
+    page = "_chart_section.html" if is_htmx(request) else "chart_section_page.html"
+    return render(request, f"courses/{page}", context, status=status)
 
 
 @login_required
@@ -67,9 +122,7 @@ def chart_section_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get(
         user=acting_user(request), patient_id=patient_id, target_type="treatment_course"
     )
-    context = {"patient": patient, "chart": selectors.chart_courses(patient=patient)}
-    page = "_chart_section.html" if is_htmx(request) else "chart_section_page.html"
-    return render(request, f"courses/{page}", context)
+    return _chart_section(request, patient)
 
 
 @login_required
@@ -119,6 +172,28 @@ def gate_override_view(request: HttpRequest, course_id: int) -> HttpResponse:
         else:
             return _done(request, course, "Override recorded: the next infusion may start.")
     return _course_page(request, course, 422, override_form=form)
+
+
+@login_required
+@require_POST
+def infusion_book_view(request: HttpRequest, course_id: int) -> HttpResponse:
+    user = acting_user(request)
+    course = selectors.course_get(user=user, course_id=course_id, target_type="infusion")
+    require_perm(
+        user=user, perm=Perm.INFUSION_CHART, target_type="infusion", patient=course.patient
+    )
+    form = _book_form(selectors.course_overview(course=course), request.POST)
+    assert form is not None  # posted data always makes a form
+    if form.is_valid():
+        try:
+            infusion = infusion_schedule(actor=user, course=course, **form.cleaned_data)
+        except ApplicationError as error:
+            if error.status_code != 400:
+                raise
+            form.add_service_error(error)
+        else:
+            return _done(request, course, f"Infusion {infusion.session_number} booked.")
+    return _course_page(request, course, 422, book_form=form)
 
 
 def _enrol_form(request: HttpRequest, user: User, patient: Patient, booster: bool) -> EnrolForm:

@@ -12,12 +12,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
+from pydantic import Field
 
 from ketaclinic.core.api import ErrorOut, PageParams, api_page, api_user, reject_unknown_params
 from ketaclinic.courses.selectors import course_get
 from ketaclinic.therapy import selectors, services
 from ketaclinic.therapy.models import IntegrationSession, PreparationSession
 from ketaclinic.therapy.schemas import (
+    DueIntegrationPage,
     IntegrationOut,
     IntegrationPage,
     IntegrationPatchIn,
@@ -106,6 +108,45 @@ def list_integrations(
         user=api_user(request), course_id=course_id, target_type="integration_session"
     )
     return api_page(selectors.course_integrations(course=course), params)
+
+
+class DueParams(PageParams):
+    site_id: int | None = Field(None, description="One of your sites; default: all of them.")
+
+
+# Declared before /integrations/{integration_id}, which would otherwise take "due" as an id.
+@router.get("/integrations/due", response={200: DueIntegrationPage, **_ERRORS})
+def integrations_due(request: HttpRequest, params: Query[DueParams]) -> dict[str, Any]:
+    """The integrations dashboard's data: unsigned integration sessions overdue or due within
+    24 hours at your sites, overdue first (therapists and physicians)."""
+    reject_unknown_params(request, {"site_id", "limit", "offset"})
+    page = selectors.integrations_due_page(
+        user=api_user(request), site_id=params.site_id, offset=params.offset, limit=params.limit
+    )
+    return {
+        "count": page.count,
+        "overdue_count": page.overdue_count,
+        "due_soon_count": page.count - page.overdue_count,
+        "limit": params.limit,
+        "offset": params.offset,
+        "as_of": page.now,
+        "items": [
+            {
+                "id": s.pk,
+                "course_id": s.course_id,
+                "infusion_id": s.infusion_id,
+                "session_number": s.infusion.session_number,
+                "patient_id": s.course.patient_id,
+                "patient_name": s.course.patient.display_name,
+                "mrn": s.course.patient.mrn,
+                "site_id": s.course.patient.site_id,
+                "due_at": s.due_at,
+                "overdue": s.due_at < page.now,
+                "therapist": s.therapist.username if s.therapist else None,
+            }
+            for s in page.items
+        ],
+    }
 
 
 @router.get("/integrations/{integration_id}", response={200: IntegrationOut, **_ERRORS})

@@ -113,3 +113,27 @@ class IntegrationPage(Schema):
     limit: int
     offset: int
     items: list[IntegrationOut]
+
+
+class DueIntegrationOut(Schema):
+    id: int
+    course_id: int
+    infusion_id: int
+    session_number: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    site_id: int
+    due_at: dt.datetime
+    overdue: bool
+    therapist: str | None
+
+
+class DueIntegrationPage(Schema):
+    count: int
+    overdue_count: int
+    due_soon_count: int
+    limit: int
+    offset: int
+    as_of: dt.datetime
+    items: list[DueIntegrationOut]

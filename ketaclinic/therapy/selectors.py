@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -205,6 +205,47 @@ def integrations_due(*, user: User, limit: int = 200) -> DueIntegrations:
         later=[s for s in sessions if s.due_at > soon],
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class DuePage:
+    """One page of the overdue and due-within-a-day integrations (the API's dashboard)."""
+
+    count: int
+    overdue_count: int
+    items: list[IntegrationSession]
+    now: dt.datetime
+
+
+def integrations_due_page(
+    *, user: User, site_id: int | None, offset: int, limit: int, now: dt.datetime | None = None
+) -> DuePage:
+    """Overdue first, then due within a day, at the user's sites (or the one site asked for:
+    another site is a 404, audited); the patients on the page audited as the dashboard does."""
+    moment = now or timezone.now()
+    sessions = integrations_open(user=user, now=moment).filter(
+        due_at__lte=moment + dt.timedelta(hours=DUE_SOON_HOURS)
+    )
+    if site_id is not None:
+        if site_id not in user.site_ids:
+            audit_record(
+                actor=user,
+                action=Action.ACCESS_DENIED,
+                target_type="integrations_due",
+                target_id=site_id,
+                outcome=Outcome.DENIED,
+                detail="site outside user's sites",
+            )
+            raise NotFoundError("No site with that id among your sites.")
+        sessions = sessions.filter(course__patient__site_id=site_id)
+    counts = sessions.aggregate(count=Count("id"), overdue=Count("id", filter=Q(due_at__lt=moment)))
+    items = list(sessions[offset : offset + limit])
+    audit_record_patient_reads(
+        actor=user,
+        patients=list({s.course.patient_id: s.course.patient for s in items}.values()),
+        target_type="integrations_due",
+    )
+    return DuePage(count=counts["count"], overdue_count=counts["overdue"], items=items, now=moment)
 
 
 def integrations_due_counts(*, user: User) -> tuple[int, int]:

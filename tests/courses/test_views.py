@@ -188,6 +188,73 @@ def test_an_invalid_transition_shows_the_refusal(ready, physician, kare, client_
     assert _courses() == before
 
 
+def test_chart_section_forms_post_by_htmx_into_the_section(ready, physician, kare, client_for):
+    """On the chart (htmx) the action forms are boosted into #course-section; the plain page
+    (no JS) keeps ordinary forms."""
+    course = active_course(patient=ready, physician=physician, version=kare)
+    client = client_for(physician)
+
+    section = client.get(f"/courses/patients/{ready.pk}/", headers=HX).content.decode()
+    page = client.get(f"/courses/patients/{ready.pk}/").content.decode()
+
+    controls = (
+        f'<div id="course-{course.pk}-controls" hx-boost="true" hx-target="#course-section"'
+        ' hx-swap="innerHTML" hx-push-url="false">'
+    )
+    assert controls in section
+    assert f'action="/courses/{course.pk}/pause/"' in section
+    assert 'hx-boost="true"' not in page
+    assert f'action="/courses/{course.pk}/pause/"' in page
+
+
+def test_an_htmx_pause_answers_204_and_the_section_shows_the_message(
+    ready, physician, kare, client_for
+):
+    """Given the chart section, when the physician pauses by htmx, the answer is 204 with
+    HX-Trigger: chart-changed (the section reloads itself) and the reload says so."""
+    course = active_course(patient=ready, physician=physician, version=kare)
+    client = client_for(physician)
+
+    response = client.post(
+        f"/courses/{course.pk}/pause/", {"reason": "BP review (synthetic)"}, headers=HX
+    )
+    section = client.get(f"/courses/patients/{ready.pk}/", headers=HX).content.decode()
+
+    assert (response.status_code, response["HX-Trigger"]) == (204, "chart-changed")
+    course.refresh_from_db()
+    assert course.status == "paused"
+    assert "Course paused." in section
+    assert "Resume course" in section
+
+
+def test_a_refused_htmx_action_re_renders_the_section_with_422(ready, physician, kare, client_for):
+    course = enrol(patient=ready, physician=physician, version=kare)
+    before = _courses()
+
+    response = client_for(physician).post(f"/courses/{course.pk}/resume/", headers=HX)
+
+    assert response.status_code == 422
+    assert "HX-Trigger" not in response
+    assert next(t.name for t in response.templates) == "courses/_chart_section.html"
+    assert "only a paused course can be resumed" in response.content.decode()
+    assert _courses() == before
+
+
+def test_an_htmx_pause_without_a_reason_keeps_the_form_open(ready, physician, kare, client_for):
+    course = active_course(patient=ready, physician=physician, version=kare)
+    before = _courses()
+
+    response = client_for(physician).post(
+        f"/courses/{course.pk}/pause/", {"reason": ""}, headers=HX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "<details open><summary>Pause the course…</summary>" in html
+    assert "This field is required." in html
+    assert _courses() == before
+
+
 def test_a_nurse_cannot_start_a_course(ready, physician, nurse, kare, client_for):
     course = enrol(patient=ready, physician=physician, version=kare)
     before = _courses()
