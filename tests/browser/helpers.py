@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from wsgiref.types import StartResponse, WSGIEnvironment
@@ -94,3 +96,18 @@ def one_request_at_a_time(live_server: LiveServer) -> Iterator[None]:
         with lock:
             closed = True
             server.set_app(application)
+
+
+def open_flowsheet_from_chair_board(page: Page, infusion_id: int, patient_label: str) -> None:
+    """Open "Chair board" from the navigation and click the patient in the infusion's row."""
+    main_nav(page).get_by_role("link", name="Chair board", exact=True).click()
+    page.wait_for_url("/infusions/board/")
+    row = page.locator(f"#board-infusion-{infusion_id}")
+    row.get_by_role("link", name=patient_label, exact=True).click()
+    page.wait_for_url(f"/infusions/{infusion_id}/")
+    expect(page.locator("#flowsheet-heading")).to_be_visible()
+
+
+def site_minute(moment: dt.datetime, zone: str = "America/New_York") -> str:
+    """A moment as staff type it into a flowsheet time field: 2025-03-02 14:05, site time."""
+    return moment.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
