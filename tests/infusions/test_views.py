@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 
 import pytest
@@ -14,7 +15,7 @@ from pytest_django import DjangoAssertNumQueries
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.infusions.models import AlertRule, ChecklistItem, VitalsEntry
+from ketaclinic.infusions.models import AlertRule, ChecklistEntry, ChecklistItem, VitalsEntry
 from tests.infusions.flow import Flow, written
 from tests.treatment import InfusionFactory
 
@@ -114,6 +115,31 @@ def test_the_checklist_is_completed_item_by_item(
     response = client.post(_url(flow, "start"), {"lot_number": "LOT-1"}, headers=HX)
     assert response.status_code == 200
     assert flow.refresh().status == "running"
+
+
+def test_a_checklist_item_can_be_charted_at_a_typed_time(
+    flow: Flow, nurse: User, client_for: Callable[[User], Client]
+) -> None:
+    """Given a nurse charting the checklist afterwards, when she types the time the item was
+    checked, then the row offers a time field and the entry is stored at that site time."""
+    client = client_for(nurse)
+    flow.plan_and_verify()
+    earlier = timezone.localtime(
+        timezone.now() - dt.timedelta(minutes=30), zoneinfo.ZoneInfo("America/New_York")
+    ).replace(second=0, microsecond=0)
+
+    page = client.get(_url(flow)).content.decode()
+    response = client.post(
+        _url(flow, "checklist"),
+        {"item": "identity", "confirmed": "yes", "at": earlier.strftime("%Y-%m-%d %H:%M")},
+        headers=HX,
+    )
+
+    assert 'aria-label="Confirm: ' in page
+    assert 'name="at"' in page.split('id="checklist"')[1].split("</section>")[0]
+    assert response.status_code == 200
+    entry = ChecklistEntry.objects.get(infusion=flow.infusion, item="identity")
+    assert entry.recorded_at == earlier
 
 
 def test_another_sites_infusion_is_a_404_and_audited(
