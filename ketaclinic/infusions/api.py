@@ -23,6 +23,7 @@ from ketaclinic.infusions.schemas import (
     VitalsIn,
     VitalsOut,
     VitalsPage,
+    VitalsVoidIn,
 )
 from ketaclinic.infusions.selectors import pages, reads
 from ketaclinic.infusions.selectors.state import latest_recovery
@@ -50,6 +51,7 @@ def _alert(alert: AlertEvent) -> dict[str, Any]:
         "raised_at": alert.raised_at,
         "response": alert.response,
         "responded_at": alert.responded_at,
+        "reading_voided": alert.reading_voided,
     }
 
 
@@ -57,6 +59,9 @@ def _vitals(entry: VitalsEntry) -> dict[str, Any]:
     fields = ("id", "measured_at", "phase", "sbp", "dbp", "hr", "spo2", "rr", "moaas", "note")
     row: dict[str, Any] = {name: getattr(entry, name) for name in fields}
     row["recorded_by"] = entry.recorded_by.username
+    row["voided_at"] = entry.voided_at
+    row["voided_by"] = entry.voided_by.username if entry.voided_by else None
+    row["void_reason"] = entry.void_reason
     row["alerts"] = [_alert(alert) for alert in entry.alerts.all()]
     return row
 
@@ -114,8 +119,10 @@ def get_infusion(request: HttpRequest, infusion_id: int) -> dict[str, object]:
 
 
 def _summary(infusion: Infusion) -> dict[str, object]:
-    stats = VitalsEntry.objects.filter(infusion=infusion).aggregate(
-        count=Count("id"), min_spo2=Min("spo2"), max_sbp=Max("sbp"), max_dbp=Max("dbp")
+    stats = (
+        VitalsEntry.objects.current()
+        .filter(infusion=infusion)
+        .aggregate(count=Count("id"), min_spo2=Min("spo2"), max_sbp=Max("sbp"), max_dbp=Max("dbp"))
     )
     score = latest_recovery(infusion=infusion)
     discharge = getattr(infusion, "discharge", None) if infusion.discharged_at else None
@@ -145,7 +152,10 @@ def _summary(infusion: Infusion) -> dict[str, object]:
         "min_spo2": stats["min_spo2"],
         "max_sbp": stats["max_sbp"],
         "max_dbp": stats["max_dbp"],
-        "alerts": [_alert(a) for a in infusion.alerts.select_related("rule").order_by("raised_at")],
+        "alerts": [
+            _alert(a)
+            for a in infusion.alerts.select_related("rule", "vitals_entry").order_by("raised_at")
+        ],
         "adverse_events": list(infusion.adverse_events.order_by("onset_at", "id")),
         "latest_recovery": score,
         "discharge": discharge,
@@ -156,14 +166,15 @@ def _summary(infusion: Infusion) -> dict[str, object]:
 def list_vitals(
     request: HttpRequest, infusion_id: int, params: Query[PageParams]
 ) -> dict[str, object]:
-    """The infusion's vitals in time order, each with the alerts it raised."""
+    """The infusion's vitals in time order, each with the alerts it raised; voided readings
+    are listed with who voided them, when and why (they count nowhere else)."""
     reject_unknown_params(request, {"limit", "offset"})
     infusion = reads.infusion_get(
         user=api_user(request), infusion_id=infusion_id, target_type="infusion_vitals"
     )
     queryset = (
         VitalsEntry.objects.filter(infusion=infusion)
-        .select_related("recorded_by")
+        .select_related("recorded_by", "voided_by")
         .prefetch_related("alerts__rule")
         .order_by("measured_at", "id")
     )
@@ -183,6 +194,24 @@ def create_vitals(
     infusion = reads.infusion_get(user=user, infusion_id=infusion_id, target_type="infusion_vitals")
     entry = services.vitals_record(actor=user, infusion=infusion, **payload.model_dump())
     return Status(201, _vitals(entry))
+
+
+@router.post(
+    "/infusions/{infusion_id}/vitals/{vitals_id}/void", response={200: VitalsOut, **_WRITE_ERRORS}
+)
+def void_vitals(
+    request: HttpRequest, infusion_id: int, vitals_id: int, payload: VitalsVoidIn
+) -> dict[str, Any]:
+    """Void a wrongly typed reading with a reason, until the flowsheet is signed. It stays
+    listed, marked voided, and no longer counts in the summary, the chart, the vitals clock,
+    the start limits or the chair board; its alerts no longer ask for a response."""
+    reject_unknown_params(request, set())
+    user = api_user(request)
+    infusion = reads.infusion_get(user=user, infusion_id=infusion_id, target_type="infusion_vitals")
+    entry = services.vitals_void(
+        actor=user, infusion=infusion, vitals_id=vitals_id, reason=payload.reason
+    )
+    return _vitals(entry)
 
 
 @router.post(

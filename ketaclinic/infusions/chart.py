@@ -118,4 +118,6 @@ def _events(fs: Flowsheet, chart: Chart, x: Callable[[dt.datetime], float]) -> N
     for adverse in fs.adverse_events:
         chart.events.append(Mark(x(adverse.onset_at), adverse.get_kind_display(), "adverse"))
     for alert in fs.alerts:
+        if alert.reading_voided:
+            continue  # the reading does not count, nor does its alert mark
         chart.events.append(Mark(x(alert.raised_at), f"Alert: {alert.rule.describe()}", "alert"))

@@ -127,6 +127,15 @@ class VitalsForm(ServiceForm):
     note = forms.CharField(label="Note", required=False, max_length=300)
 
 
+class VitalsVoidForm(ServiceForm):
+    vitals_id = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Reason for voiding",
+        max_length=300,
+        help_text="For example 'typed 190 for 130'. The reading stays, struck through.",
+    )
+
+
 class AlertResponseForm(ServiceForm):
     alert_id = forms.IntegerField(widget=forms.HiddenInput)
     response = forms.CharField(label="Response", max_length=1000)

@@ -13,6 +13,7 @@ from ketaclinic.accounts.roles import ROLE_PERMS, Perm
 from ketaclinic.infusions import forms as f
 from ketaclinic.infusions.models import Infusion
 from ketaclinic.infusions.selectors.pages import flowsheet
+from ketaclinic.infusions.services.vitals import VOIDABLE
 from ketaclinic.inventory.models import Registrant
 from ketaclinic.inventory.selectors import lots_for_administration
 
@@ -74,6 +75,17 @@ def flowsheet_context(
         if failed_form is not None and mine:
             alert_form = failed_form
         alerts.append((alert, alert_form))
+    voids: list[tuple[object, f.ServiceForm | None]] = []
+    for entry in fs.vitals_rows:
+        void_form: f.ServiceForm | None = None
+        if entry.voided_at is None:
+            void_form = f.VitalsVoidForm(
+                initial={"vitals_id": entry.pk}, auto_id=f"id_void_{entry.pk}_%s"
+            )
+            mine = failed_action == "void" and failed_data.get("vitals_id") == str(entry.pk)
+            if failed_form is not None and mine:
+                void_form = failed_form
+        voids.append((entry, void_form))
     failed_message = failed_form.non_field_errors() if failed_form is not None else []
     _register_options(infusion=infusion, user=user, forms=forms)
     return {
@@ -83,6 +95,8 @@ def flowsheet_context(
         "vitals_form": forms["vitals"],
         "checklist": checklist,
         "alert_forms": alerts,
+        "vitals_rows": voids,
+        "can_void": user.has_role_perm(Perm.INFUSION_CHART) and infusion.status in VOIDABLE,
         "failed_action": failed_action,
         "failed_message": failed_message,
         "can_chart": user.has_role_perm(Perm.INFUSION_CHART),

@@ -70,6 +70,9 @@ class AlertOut(Schema):
     raised_at: dt.datetime
     response: str
     responded_at: dt.datetime | None
+    reading_voided: bool = Field(
+        description="The reading that raised it was voided: it no longer asks for a response."
+    )
 
 
 class AdverseEventOut(Schema):
@@ -103,7 +106,7 @@ class InfusionSummaryOut(Schema):
     protocol_code: str
     sessions_planned: int
     dose: DoseOut
-    vitals_count: int
+    vitals_count: int = Field(description="Readings that count (voided ones excluded).")
     min_spo2: int | None
     max_sbp: int | None
     max_dbp: int | None
@@ -136,7 +139,14 @@ class VitalsOut(Schema):
     moaas: int | None
     note: str
     recorded_by: str
+    voided_at: dt.datetime | None
+    voided_by: str | None
+    void_reason: str
     alerts: list[AlertOut]
+
+
+class VitalsVoidIn(StrictSchema):
+    reason: str = Field(..., max_length=300, description="Why the reading is void (required).")
 
 
 class VitalsPage(Schema):

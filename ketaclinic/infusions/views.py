@@ -35,6 +35,7 @@ ACTIONS: dict[str, tuple[type[f.ServiceForm], Callable[..., object]]] = {
     "checklist": (f.ChecklistForm, services.checklist_item_record),
     "start": (f.StartForm, services.infusion_start),
     "vitals": (f.VitalsForm, services.vitals_record),
+    "void": (f.VitalsVoidForm, services.vitals_void),
     "respond": (f.AlertResponseForm, _respond),
     "rate": (f.RateForm, services.infusion_rate_change),
     "pause": (f.ReasonForm, services.infusion_pause),

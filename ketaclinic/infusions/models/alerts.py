@@ -181,5 +181,13 @@ class AlertEvent(models.Model):
         return f"alert {self.parameter} {self.observed_value}: {self.action}"
 
     @property
+    def reading_voided(self) -> bool:
+        """The vitals reading that raised this alert was voided as wrongly typed. The alert
+        stays on record (with any response it got) but no longer asks for one."""
+        entry = self.vitals_entry if self.vitals_entry_id is not None else None
+        return entry is not None and entry.voided_at is not None
+
+    @property
     def is_open(self) -> bool:
-        return self.responded_at is None
+        """Waiting for the clinician's response (an alert of a voided reading never is)."""
+        return self.responded_at is None and not self.reading_voided

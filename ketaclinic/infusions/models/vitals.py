@@ -7,6 +7,10 @@ thresholds; those are the clinic's alert rules. Sources of each limit:
   not a clinical threshold (they catch swapped or mistyped fields only).
 - MOAA/S 0-5: the Modified Observer's Alertness/Sedation scale has levels 0 to 5
   (DOMAIN.md section 2).
+
+A wrongly typed reading is never deleted or edited: it is voided (who, when, why) and stays
+on the flowsheet struck through. `VitalsEntry.objects.current()` is every reading that still
+counts; every reader that charts, times or checks readings uses it.
 """
 
 from __future__ import annotations
@@ -60,6 +64,12 @@ def _range_constraint(field: str) -> models.CheckConstraint:
     )
 
 
+class VitalsQuerySet(models.QuerySet["VitalsEntry"]):
+    def current(self) -> VitalsQuerySet:
+        """Readings that count: not voided."""
+        return self.filter(voided_at__isnull=True)
+
+
 class VitalsEntry(models.Model):
     infusion = models.ForeignKey(
         "infusions.Infusion", on_delete=models.PROTECT, related_name="vitals"
@@ -78,6 +88,14 @@ class VitalsEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField()
+    # A wrongly typed reading is voided, never deleted: it no longer counts anywhere.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=300, blank=True)
+
+    objects = VitalsQuerySet.as_manager()
 
     class Meta:
         ordering = ["infusion", "measured_at", "id"]
@@ -100,8 +118,21 @@ class VitalsEntry(models.Model):
             models.CheckConstraint(
                 condition=models.Q(phase__in=VitalsPhase.values), name="vitals_phase_known"
             ),
+            # A void names who and why; a reading that is not voided carries neither.
+            models.CheckConstraint(
+                condition=models.Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (
+                    models.Q(voided_at__isnull=False, voided_by__isnull=False)
+                    & ~models.Q(void_reason="")
+                ),
+                name="vitals_void_has_author_and_reason",
+            ),
         ]
         indexes = [models.Index(fields=["infusion", "measured_at"], name="vitals_time")]
 
     def __str__(self) -> str:
         return f"vitals {self.measured_at:%H:%M} ({self.phase})"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None

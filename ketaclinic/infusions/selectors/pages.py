@@ -84,7 +84,8 @@ class Flowsheet:
     problems: dict[str, list[str]]
     checklist: list[ChecklistRow]
     phases: list[InfusionDosePhase]
-    vitals: list[VitalsEntry]
+    # Every reading in time order, voided ones included (the table strikes them through).
+    vitals_rows: list[VitalsEntry]
     alerts: list[AlertEvent]
     events: list[InfusionEvent]
     adverse_events: list[AdverseEvent]
@@ -96,6 +97,11 @@ class Flowsheet:
     max_rate_ml_per_h: object
     observe_until: dt.datetime | None
     open_alerts: list[AlertEvent] = field(default_factory=list)
+
+    @property
+    def vitals(self) -> list[VitalsEntry]:
+        """The readings that count (not voided): the chart and the vitals clock use these."""
+        return [entry for entry in self.vitals_rows if entry.voided_at is None]
 
     @property
     def overdue(self) -> bool:
@@ -122,13 +128,14 @@ def flowsheet(*, infusion: Infusion, now: dt.datetime | None = None) -> Flowshee
     latest = checklist_latest(infusion=infusion)
     vitals = list(
         VitalsEntry.objects.filter(infusion=infusion)
-        .select_related("recorded_by")
+        .select_related("recorded_by", "voided_by")
         .prefetch_related("alerts")
         .order_by("measured_at", "id")
     )
+    current = [entry for entry in vitals if entry.voided_at is None]
     alerts = list(
         AlertEvent.objects.filter(infusion=infusion)
-        .select_related("rule", "responded_by")
+        .select_related("rule", "responded_by", "vitals_entry")
         .order_by("raised_at", "id")
     )
     end = infusion.ended_at
@@ -148,7 +155,7 @@ def flowsheet(*, infusion: Infusion, now: dt.datetime | None = None) -> Flowshee
         problems=start_problems(infusion=infusion) if scheduled else {},
         checklist=[ChecklistRow(item=item, entry=latest.get(item.value)) for item in ChecklistItem],
         phases=list(infusion.dose_phases.order_by("order")),
-        vitals=vitals,
+        vitals_rows=vitals,
         alerts=alerts,
         open_alerts=[alert for alert in alerts if alert.is_open],
         events=list(infusion.events.select_related("recorded_by").order_by("occurred_at", "id")),
@@ -159,7 +166,7 @@ def flowsheet(*, infusion: Infusion, now: dt.datetime | None = None) -> Flowshee
             status=infusion.status,
             started_at=infusion.started_at,
             ended_at=end,
-            last_vitals_at=vitals[-1].measured_at if vitals else None,
+            last_vitals_at=current[-1].measured_at if current else None,
             version=version,
         ),
         elapsed=elapsed_minutes(infusion, moment),
@@ -225,9 +232,15 @@ def _board_queryset(site: Site, now: dt.datetime) -> QuerySet[Infusion]:
         .exclude(status=InfusionStatus.CANCELLED)
         .select_related("patient", "course__protocol_version__template", "nurse")
         .annotate(
-            last_vitals_at=Max("vitals__measured_at"),
+            last_vitals_at=Max("vitals__measured_at", filter=Q(vitals__voided_at__isnull=True)),
+            # An alert of a voided reading no longer waits for a response.
             open_alert_count=Count(
-                "alerts", filter=Q(alerts__responded_at__isnull=True), distinct=True
+                "alerts",
+                filter=Q(
+                    alerts__responded_at__isnull=True,
+                    alerts__vitals_entry__voided_at__isnull=True,
+                ),
+                distinct=True,
             ),
             latest_aldrete=Subquery(latest_score.values("total")[:1]),
         )

@@ -65,10 +65,12 @@ def effective_rules(*, site: Site, phase: str, at: dt.datetime) -> QuerySet[Aler
 
 
 def hold_start_alerts(*, infusion: Infusion) -> list[AlertEvent]:
-    """Hold-start alerts of the latest pre-infusion reading: a new reading within the start
-    limits releases the hold (the patient rested and was measured again)."""
+    """Hold-start alerts of the latest pre-infusion reading that counts (not voided): a new
+    reading within the start limits releases the hold (the patient rested and was measured
+    again); voiding a mistyped reading makes the one before it the latest again."""
     latest = (
-        VitalsEntry.objects.filter(infusion=infusion, phase=VitalsPhase.PRE)
+        VitalsEntry.objects.current()
+        .filter(infusion=infusion, phase=VitalsPhase.PRE)
         .order_by("-measured_at", "-id")
         .first()
     )
@@ -82,7 +84,7 @@ def hold_start_alerts(*, infusion: Infusion) -> list[AlertEvent]:
 
 
 def has_pre_vitals(*, infusion: Infusion) -> bool:
-    return VitalsEntry.objects.filter(infusion=infusion, phase=VitalsPhase.PRE).exists()
+    return VitalsEntry.objects.current().filter(infusion=infusion, phase=VitalsPhase.PRE).exists()
 
 
 def last_event(*, infusion: Infusion) -> InfusionEvent | None:

@@ -19,7 +19,7 @@ from ketaclinic.infusions.services.running import (
 )
 from ketaclinic.infusions.services.scheduling import infusion_cancel, infusion_schedule
 from ketaclinic.infusions.services.start import infusion_start, start_problems
-from ketaclinic.infusions.services.vitals import vitals_record
+from ketaclinic.infusions.services.vitals import vitals_record, vitals_void
 
 __all__ = [
     "RegisterDraw",
@@ -43,4 +43,5 @@ __all__ = [
     "recovery_score_record",
     "start_problems",
     "vitals_record",
+    "vitals_void",
 ]

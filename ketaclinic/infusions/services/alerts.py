@@ -60,7 +60,18 @@ def alert_respond(
     infusion = alert.infusion
     require_chart(actor=actor, infusion=infusion, target_type=TARGET)
     infusion = locked(infusion)
-    alert = AlertEvent.objects.select_for_update().select_related("rule").get(pk=alert.pk)
+    alert = (
+        AlertEvent.objects.select_for_update(of=("self",))
+        .select_related("rule", "vitals_entry")
+        .get(pk=alert.pk)
+    )
+    if alert.reading_voided:
+        raise refuse(
+            "response",
+            "The reading that raised this alert was voided as wrongly typed: no response is "
+            "needed. Reload the flowsheet.",
+            conflict=True,
+        )
     if alert.responded_at is not None:
         raise refuse(
             "response",

@@ -24,6 +24,7 @@ from ketaclinic.infusions.models import (
 from ketaclinic.infusions.selectors.state import (
     checklist_latest,
     entry_condition_confirmed,
+    has_pre_vitals,
     hold_start_alerts,
 )
 from ketaclinic.infusions.services._common import (
@@ -55,6 +56,10 @@ def start_problems(*, infusion: Infusion, lot_number: str | None = None) -> dict
         problems["dose"] = ["No dose planned: compute the dose from the latest weight."]
     elif infusion.dose_verified_at is None:
         problems["dose"] = ["The dose is not verified: a second clinician must verify it."]
+    if not has_pre_vitals(infusion=infusion):
+        problems["baseline"] = [
+            "No baseline vitals count (none charted, or all voided): chart a baseline reading."
+        ]
     held = hold_start_alerts(infusion=infusion)
     if held:
         rules = "; ".join(alert.rule.describe() for alert in held)
@@ -78,7 +83,8 @@ def infusion_start(
     require_status(infusion, (InfusionStatus.SCHEDULED,), "start it")
     now = timezone.now()
     baseline = (
-        VitalsEntry.objects.filter(infusion=infusion, phase=VitalsPhase.PRE)
+        VitalsEntry.objects.current()
+        .filter(infusion=infusion, phase=VitalsPhase.PRE)
         .order_by("-measured_at")
         .values_list("measured_at", flat=True)
         .first()

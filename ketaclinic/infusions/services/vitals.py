@@ -1,4 +1,5 @@
-"""Charting vitals and evaluating the clinic's alert rules on every entry.
+"""Charting vitals, voiding a wrongly typed reading, and evaluating the clinic's alert rules
+on every entry.
 
 Each reading is its own row, so two clinicians charting the same infusion at once both
 persist; no row lock is taken. The action an alert rule names (pause, stop, ...) is never
@@ -14,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import not_in_chart
 from ketaclinic.audit.models import Action
-from ketaclinic.core.errors import validated
+from ketaclinic.core.errors import NotFoundError, validated
 from ketaclinic.infusions.models import (
     AlertEvent,
     AlertParameter,
@@ -29,6 +31,8 @@ from ketaclinic.infusions.selectors.state import effective_rules, phase_at
 from ketaclinic.infusions.services._common import (
     audit,
     entry_time,
+    local,
+    locked,
     refuse,
     require_chart,
     require_status,
@@ -41,6 +45,8 @@ CHARTABLE = (
     InfusionStatus.PAUSED,
     InfusionStatus.ENDED,
 )
+# A reading may be voided until the flowsheet is closed (signed, or cancelled).
+VOIDABLE = (*CHARTABLE, InfusionStatus.DISCHARGED)
 # A baseline reading is taken when the patient arrives, not the day before.
 BASELINE_WINDOW = dt.timedelta(hours=12)
 
@@ -134,6 +140,77 @@ def vitals_record(
         target_type=TARGET,
         target_id=entry.pk,
         detail=f"vitals ({entry.phase}); {len(alerts)} alert(s)",
+    )
+    return entry
+
+
+def vitals_of_infusion(*, actor: User, infusion: Infusion, vitals_id: int) -> VitalsEntry:
+    """A reading of this infusion, locked; another chart's reading id is the same 404 as a
+    missing one (the probe is audited against the patient it belongs to)."""
+    entry = (
+        VitalsEntry.objects.select_for_update()
+        .filter(pk=vitals_id, infusion_id=infusion.pk)
+        .first()
+    )
+    if entry is not None:
+        return entry
+    message = "No such vitals reading on this infusion: reload the flowsheet."
+    other = VitalsEntry.objects.filter(pk=vitals_id).values_list("infusion_id", flat=True).first()
+    if other is None:
+        raise NotFoundError(message)
+    raise not_in_chart(
+        user=actor,
+        patient=infusion.patient,
+        model=Infusion,
+        record_id=other,
+        target_type=TARGET,
+        message=message,
+    )
+
+
+@transaction.atomic
+def vitals_void(*, actor: User, infusion: Infusion, vitals_id: int, reason: str) -> VitalsEntry:
+    """Void a wrongly typed reading: it stays on the flowsheet, struck through with who, when
+    and why, and no longer counts (chart, vitals clock, start limits, board, summary). The
+    alerts it raised stay on record, marked "reading voided", and no longer ask for a
+    response."""
+    require_chart(actor=actor, infusion=infusion, target_type=TARGET)
+    infusion = locked(infusion)
+    entry = vitals_of_infusion(actor=actor, infusion=infusion, vitals_id=vitals_id)
+    if infusion.status not in VOIDABLE:
+        status = InfusionStatus(infusion.status).label.lower()
+        raise refuse(
+            "status",
+            f"Cannot void a reading: the flowsheet is {status}. A reading can be voided only "
+            "until the flowsheet is signed.",
+            conflict=True,
+        )
+    if entry.voided_at is not None:
+        raise refuse(
+            "vitals_id",
+            f"This reading was already voided at {local(infusion, entry.voided_at)}: reload "
+            "the flowsheet.",
+            conflict=True,
+        )
+    text = reason.strip()
+    if not text:
+        raise refuse(
+            "reason",
+            "Give the reason for voiding the reading, for example 'typed 190 for 130'.",
+        )
+    entry.voided_at = timezone.now()
+    entry.voided_by = actor
+    entry.void_reason = text[:300]
+    validated(entry, exclude=["infusion", "recorded_by", "voided_by"]).save(
+        update_fields=["voided_at", "voided_by", "void_reason"]
+    )
+    audit(
+        actor=actor,
+        infusion=infusion,
+        action=Action.UPDATE,
+        target_type=TARGET,
+        target_id=entry.pk,
+        detail=f"vitals voided ({entry.phase}); {entry.alerts.count()} alert(s) set aside",
     )
     return entry
 
