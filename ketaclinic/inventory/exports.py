@@ -80,6 +80,9 @@ def csv_response(report: Report) -> HttpResponse:
     writer.writerow([report.title])
     writer.writerow(report.header)
     writer.writerows(report.rows)
+    if report.notes:
+        writer.writerow([])
+        writer.writerows([note] for note in report.notes)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
     return response
@@ -87,7 +90,8 @@ def csv_response(report: Report) -> HttpResponse:
 
 def pdf_response(report: Report) -> HttpResponse:
     response = HttpResponse(
-        render_pdf(report.title, report.header, report.rows), content_type="application/pdf"
+        render_pdf(report.title, report.header, report.rows, notes=report.notes),
+        content_type="application/pdf",
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
     return response

@@ -19,6 +19,7 @@ from ketaclinic.inventory.models import (
     CountTiming,
     LocationKind,
     Product,
+    ResolutionKind,
     StorageLocation,
 )
 
@@ -181,14 +182,33 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=250, widget=forms.Textarea({"rows": 2}))
 
 
+RESOLVE_CHOICES = [
+    (
+        ResolutionKind.COUNTING_ERROR.value,
+        "Counting error: the stock is as the register says (a recount must agree)",
+    ),
+    (
+        ResolutionKind.THEFT_LOSS.value,
+        "Theft or significant loss: record the missing quantity in the register",
+    ),
+    (
+        ResolutionKind.CORRECTION.value,
+        "A wrong entry: reverse it (give its number below)",
+    ),
+]
+
+
 class ResolveForm(forms.Form):
+    resolved_as = forms.ChoiceField(
+        label="What explains the difference", choices=RESOLVE_CHOICES, widget=forms.RadioSelect
+    )
     resolution = forms.CharField(
         label="Resolution", widget=forms.Textarea({"rows": 3}),
         help_text="What was found and what was done.",
     )  # fmt: skip
-    reverse_entry = forms.IntegerField(
-        label="Reverse entry number (optional)", required=False, min_value=1,
-        help_text="If an entry was wrong, its number: a reversing entry is recorded.",
+    entry = forms.IntegerField(
+        label="Entry to correct (number)", required=False, min_value=1,
+        help_text="Only for a wrong entry: it is reversed by a reversing entry.",
     )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -24,7 +25,7 @@ from ketaclinic.inventory.forms import (
     set_choices,
     stock_choices,
 )
-from ketaclinic.inventory.models import Discrepancy, LedgerEntry
+from ketaclinic.inventory.models import Discrepancy, EntryKind, LedgerEntry
 from ketaclinic.inventory.web import form_page, site_for
 
 _GET_POST = require_http_methods(["GET", "POST"])
@@ -193,17 +194,29 @@ def resolve_view(request: HttpRequest, discrepancy_id: int) -> HttpResponse:
         raise NotFoundError("No discrepancy with that id.")
     user, site = site_for(request, discrepancy.site_id, Perm.INVENTORY_MANAGE, "discrepancy")
     discrepancy = selectors.site_discrepancies(site=site).get(pk=discrepancy_id)
+    entries = selectors.entries_before_count(discrepancy=discrepancy)
+    selectors.entries_shown_audit(user=user, site=site, entries=entries)
     form = ResolveForm(request.POST or None)
 
-    def save() -> object:
-        return services.discrepancy_resolve(
+    def save() -> Discrepancy:
+        resolved = services.discrepancy_resolve(
             actor=user, discrepancy_id=discrepancy.pk,
-            resolution=form.cleaned_data["resolution"],
-            reverse_entry_id=form.cleaned_data["reverse_entry"],
+            resolved_as=form.cleaned_data["resolved_as"],
+            resolution=form.cleaned_data["resolution"], entry_id=form.cleaned_data["entry"],
         )  # fmt: skip
+        entry = resolved.resolving_entry
+        if entry is not None and entry.kind == EntryKind.THEFT_LOSS:
+            due = services.loss_deadlines(entry)
+            messages.warning(
+                request,
+                f"Loss recorded as entry {entry.pk}: notify the DEA by {due.notify_dea_by:%Y-%m-%d}"
+                f" and file Form 106 by {due.form106_by:%Y-%m-%d}.",
+            )
+        return resolved
 
     return form_page(
         request, template="inventory/resolve.html", form=form, save=save,
         done="Discrepancy resolved.", next_url=reverse("inventory:discrepancies", args=[site.pk]),
-        context={"site": site, "discrepancy": discrepancy},
+        context={"site": site, "discrepancy": discrepancy, "entries": entries,
+                 "recount": selectors.discrepancy_recount(discrepancy=discrepancy)},
     )  # fmt: skip

@@ -38,10 +38,15 @@ _ASCII = str.maketrans(
 )
 
 
+def latin1_text(value: object) -> str:
+    """`value` as text Helvetica can print, on one line."""
+    text = " ".join(str(value).translate(_ASCII).split())
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
 def pdf_text(value: object) -> str:
     """`value` as text Helvetica can print, one line, cut to `MAX_CELL_CHARS`."""
-    text = " ".join(str(value).translate(_ASCII).split())
-    text = text.encode("latin-1", "replace").decode("latin-1")
+    text = latin1_text(value)
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - len(ELLIPSIS)].rstrip() + ELLIPSIS
     return text
@@ -95,8 +100,10 @@ def render_pdf(
     rows: Sequence[Sequence[str]],
     *,
     generated_at: dt.datetime | None = None,
+    notes: Sequence[str] = (),
 ) -> bytes:
-    """The report as PDF bytes; the header row repeats on every page.
+    """The report as PDF bytes; the header row repeats on every page; `notes` (what the
+    columns mean) follow the table.
 
     `generated_at` (aware) is printed under the title in its own time zone; by default now,
     in the server's time zone.
@@ -122,4 +129,9 @@ def render_pdf(
         table.row(heads)
         for cells in body or [["(no entries)", *([""] * (len(heads) - 1))]]:
             table.row(cells)
+    if notes:
+        pdf.ln(6)
+        pdf.set_font(FONT, "", SUBTITLE_SIZE)
+        for note in notes:
+            pdf.multi_cell(0, SUBTITLE_SIZE * 1.4, latin1_text(note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

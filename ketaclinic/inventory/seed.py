@@ -16,6 +16,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.inventory.models import (
+    Balance,
     Count,
     CountKind,
     CountLine,
@@ -26,6 +27,7 @@ from ketaclinic.inventory.models import (
     Lot,
     Product,
     Registrant,
+    ResolutionKind,
     StorageLocation,
 )
 from ketaclinic.inventory.services.ledger import entry_post, new_entry
@@ -134,10 +136,32 @@ def _discrepancies(site: Site, cart: StorageLocation, counters: list[User], keep
             opened_mg=max(opened + difference, Decimal(0)),
             counted_mg=balance.quantity_mg + difference, expected_mg=balance.quantity_mg,
         )  # fmt: skip
+        recount = (
+            _recount(site, balance, cart, counters, at + dt.timedelta(hours=2))
+            if resolved
+            else None
+        )
         Discrepancy.objects.create(
             site=site, line=line, difference_mg=difference, opened_at=at,
             status=DiscrepancyStatus.RESOLVED if resolved else DiscrepancyStatus.OPEN,
             resolution=RESOLUTION if resolved else "",
+            resolved_as=ResolutionKind.COUNTING_ERROR if resolved else "",
+            recount=recount,
             resolved_by=keeper if resolved else None,
             resolved_at=at + dt.timedelta(hours=3) if resolved else None,
         )  # fmt: skip
+
+
+def _recount(
+    site: Site, balance: Balance, cart: StorageLocation, counters: list[User], at: dt.datetime
+) -> CountLine:
+    """A recount by the other counter first, agreeing with the register."""
+    count = Count.objects.create(
+        site=site, kind=CountKind.SHIFT, counted_by=counters[1], second_counter=counters[0],
+        counted_at=at, recorded_at=at,
+    )  # fmt: skip
+    sealed, opened = balance.containers()
+    return CountLine.objects.create(
+        count=count, lot=balance.lot, location=cart, sealed_containers=sealed, opened_mg=opened,
+        counted_mg=balance.quantity_mg, expected_mg=balance.quantity_mg,
+    )  # fmt: skip

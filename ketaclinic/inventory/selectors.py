@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.audit.models import Action
@@ -21,6 +21,7 @@ from ketaclinic.inventory.models import (
     ZERO,
     Balance,
     Count,
+    CountLine,
     Discrepancy,
     DiscrepancyStatus,
     EntryKind,
@@ -161,9 +162,45 @@ def entries_shown_audit(*, user: User, site: Site, entries: list[LedgerEntry]) -
 
 def site_discrepancies(*, site: Site, status: str | None = None) -> QuerySet[Discrepancy]:
     rows = Discrepancy.objects.filter(site=site).select_related(
-        "line__lot__product", "line__location", "line__count__counted_by", "resolved_by"
+        "line__lot__product",
+        "line__location",
+        "line__count__counted_by",
+        "resolved_by",
+        "resolving_entry",
+        "recount__count",
     )
     return rows.filter(status=status) if status else rows
+
+
+def discrepancy_recount(*, discrepancy: Discrepancy) -> CountLine | None:
+    """The latest count of the discrepancy's lot at its location taken after its count."""
+    line = discrepancy.line
+    counted_at = line.count.counted_at
+    return (
+        CountLine.objects.filter(
+            count__site_id=discrepancy.site_id, lot_id=line.lot_id, location_id=line.location_id
+        )
+        .filter(
+            Q(count__counted_at__gt=counted_at)
+            | Q(count__counted_at=counted_at, count_id__gt=line.count_id)
+        )
+        .select_related("count")
+        .order_by("-count__counted_at", "-count_id")
+        .first()
+    )
+
+
+def entries_before_count(*, discrepancy: Discrepancy, limit: int = 20) -> list[LedgerEntry]:
+    """The latest entries of the discrepancy's lot at its location up to its count: the ones
+    a correction may name."""
+    line = discrepancy.line
+    entries = LedgerEntry.objects.filter(
+        site_id=discrepancy.site_id,
+        lot_id=line.lot_id,
+        location_id=line.location_id,
+        occurred_at__lte=line.count.counted_at,
+    ).select_related("actor", "patient", "reversed_by")
+    return list(entries.order_by("-occurred_at", "-id")[:limit])
 
 
 def open_discrepancy_count(*, site: Site) -> int:

@@ -3,7 +3,7 @@
 The compliance officer receives a lot into the infusion cart; the nurse ends a running
 infusion drawn from that lot and wastes the rest of the syringe with the physician as
 witness; her count with the physician finds 10 mg less than the register; the compliance
-officer records the loss and resolves the discrepancy; the reconciliation balances.
+officer resolves the discrepancy by recording the loss; the reconciliation balances.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ CART = "Infusion cart 1"
 WASTE_METHOD = "Expelled into the drug disposal container"
 RESOLUTION = (
     "Opened vial recounted with the physician: 10 mg short, most likely spilled when the "
-    "vial was drawn. Recorded as a loss (entry {entry}); staff reminded of the technique."
+    "vial was drawn. Staff reminded of the technique."
 )
 ZONE = zoneinfo.ZoneInfo("America/New_York")
 
@@ -66,8 +66,9 @@ def test_receipt_administration_waste_count_and_reconciliation(
     then the register holds 940 mg and both entries name the infusion and the witness;
     when the nurse and the physician count 1 sealed vial and 430 mg in the opened one,
     then the count opens a discrepancy of -10 mg;
-    when compliance records the 10 mg as a loss and resolves the discrepancy,
-    then no discrepancy is open and the reconciliation for the period balances."""
+    when compliance resolves the discrepancy by recording the 10 mg as a loss,
+    then the loss entry is linked to it, 930 mg remain, no discrepancy is open, and the
+    reconciliation for the period balances and says the last count agrees."""
     nurse = make_user(Role.NURSE, boston, username="nurse")
     factories.registrant_create(boston)
     product = factories.product_create()
@@ -161,7 +162,7 @@ def test_receipt_administration_waste_count_and_reconciliation(
     )
     sign_out(page)
 
-    # Compliance records the loss, then resolves the discrepancy.
+    # Compliance resolves the discrepancy by recording the loss from the resolve page.
     sign_in(page, "compliance")
     _open_register(page, boston)
     expect(page.locator("#link-discrepancies .badge")).to_have_text("1 open")
@@ -171,34 +172,26 @@ def test_receipt_administration_waste_count_and_reconciliation(
     expect(row.locator("td").nth(4)).to_have_text("930.000")
     expect(row.locator("td").nth(5)).to_have_text("940.000")
     expect(row.locator("td").nth(6)).to_have_text("-10.000")
-    page.get_by_role("link", name="Back to the register of Boston, MA").click()
-    page.locator("#link-loss").click()
-    loss = page.locator("#loss-form")
-    loss.get_by_label("Lot and location").select_option(
-        label=f"{LOT} · {product.name} · {CART} · 940.000 mg (exp {expires_on:%Y-%m-%d})"
-    )
-    loss.get_by_label("Quantity lost (mg)").fill("10")
-    loss.get_by_label("What happened").fill(
-        f"Shift count found 10 mg missing from the opened vial (discrepancy {discrepancy.pk})."
-    )
-    loss.get_by_role("button", name="Record").click()
-    page.wait_for_url(f"/inventory/sites/{boston.pk}/")
-    expect(page.get_by_role("status")).to_contain_text("Loss recorded")
-    expect(page.locator("#loss-heading")).to_have_text("Losses awaiting DEA Form 106")
-    expect(_balance(page, LOT, CART).locator(".balance-mg")).to_have_text("930.000")
-    loss_entry = LedgerEntry.objects.get(kind=EntryKind.THEFT_LOSS)
-
-    page.locator("#link-discrepancies").click()
     page.locator(f"#resolve-{discrepancy.pk}").click()
+    expect(page.locator("#recount-status")).to_have_text("No recount yet.")
     resolve = page.locator("#resolve-form")
-    resolve.get_by_label("Resolution").fill(RESOLUTION.format(entry=loss_entry.pk))
+    resolve.get_by_label(
+        "Theft or significant loss: record the missing quantity in the register"
+    ).check()
+    resolve.get_by_label("Resolution").fill(RESOLUTION)
     page.locator("#resolve-discrepancy").click()
     page.wait_for_url(f"/inventory/sites/{boston.pk}/discrepancies/")
-    expect(page.get_by_role("status")).to_have_text("Discrepancy resolved.")
+    loss_entry = LedgerEntry.objects.get(kind=EntryKind.THEFT_LOSS)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Loss recorded as entry {loss_entry.pk}: notify the DEA by"
+    )
+    expect(page.get_by_role("status")).to_contain_text("Discrepancy resolved.")
     expect(page.locator("#discrepancies-table tbody")).to_have_text("No discrepancies.")
-
-    # The reconciliation of yesterday and today balances.
     page.get_by_role("link", name="Back to the register of Boston, MA").click()
+    expect(page.locator("#loss-heading")).to_have_text("Losses awaiting DEA Form 106")
+    expect(_balance(page, LOT, CART).locator(".balance-mg")).to_have_text("930.000")
+
+    # The reconciliation of yesterday and today balances, and the count agrees with it.
     page.locator("#link-reports").click()
     report = page.locator("#report-form")
     report.get_by_label(re.compile(r"^Report")).select_option(label="Reconciliation")
@@ -208,16 +201,20 @@ def test_receipt_administration_waste_count_and_reconciliation(
     page.locator("#run-report").click()
     expect(page.locator("#report-title")).to_contain_text("Reconciliation: ")
     header = page.locator("#report-table thead th")
-    expect(header.last).to_have_text("Balances")
+    expect(header.nth(14)).to_have_text("Ledger consistent")
+    expect(header.last).to_have_text("Last count agrees")
     rows = page.locator("#report-table tbody tr")
     expect(rows).to_have_count(1)
-    # Lot, Drug, Expiry, Opening, Received, Administered, Wasted, Transferred, Destroyed,
-    # Lost, Adjustments, Closing, On hand, Balances.
+    # Lot, Drug, Expiry, Location, Opening, Received, Administered, Wasted, Transferred,
+    # Destroyed, Lost, Adjustments, Closing, On hand, Ledger consistent, Last count mg,
+    # Last counted, Last count agrees.
+    counted_at = timezone.localtime(Discrepancy.objects.get().line.count.counted_at, ZONE)
     expect(rows.first.locator("td")).to_have_text(
         [
             LOT,
             product.name,
             f"{expires_on:%Y-%m-%d}",
+            CART,
             "0.000",
             "1000.000",
             "-56.000",
@@ -228,6 +225,9 @@ def test_receipt_administration_waste_count_and_reconciliation(
             "0.000",
             "930.000",
             "930.000",
+            "yes",
+            "930.000",
+            f"{counted_at:%Y-%m-%d %H:%M}",
             "yes",
         ]
     )
@@ -249,7 +249,10 @@ def test_receipt_administration_waste_count_and_reconciliation(
         Decimal("-10"),
         compliance,
     )
-    assert discrepancy.resolution == RESOLUTION.format(entry=loss_entry.pk)
+    assert discrepancy.resolution == RESOLUTION
+    assert (discrepancy.resolved_as, discrepancy.resolving_entry) == ("theft_loss", loss_entry)
+    assert (loss_entry.quantity_mg, loss_entry.location) == (Decimal("-10"), cart)
+    assert loss_entry.discovered_at == discrepancy.line.count.counted_at
     assert Balance.objects.get(lot__lot_number=LOT, location=cart).quantity_mg == Decimal("930")
 
 

@@ -84,9 +84,17 @@ def test_reports_json_and_csv(api_client_for, compliance, stocked_cart, cart):
     )
     client = api_client_for(compliance)
     report = client.get(path).json()
-    assert report["rows"][0][0] == "LOT-A1"
-    assert report["rows"][0][-1] == "yes"
+    assert report["header"][3:4] + report["header"][-4:] == [
+        "Location", "Ledger consistent", "Last count mg", "Last counted", "Last count agrees",
+    ]  # fmt: skip
+    assert [row[3:4] + row[-6:] for row in report["rows"]] == [
+        ["Infusion cart 1", "1000.000", "1000.000", "yes", "", "", "not counted"],
+        ["Main safe", "0.000", "0.000", "yes", "", "", "not counted"],
+    ]
     csv = client.get(path + "&format=csv")
     assert csv["Content-Type"].startswith("text/csv")
-    assert "LOT-A1" in csv.content.decode()
+    lines = csv.content.decode().splitlines()
+    assert lines[1].endswith("Ledger consistent,Last count mg,Last counted,Last count agrees")
+    assert lines[2].startswith("LOT-A1,")
+    assert lines[2].endswith(",1000.000,1000.000,yes,,,not counted")
     assert AuditEvent.objects.filter(action=Action.EXPORT).count() == 2

@@ -31,6 +31,11 @@ def test_seed_creates_a_year_of_receipts_and_two_discrepancies(
     for site in (boston, west_hartford):
         statuses = sorted(Discrepancy.objects.filter(site=site).values_list("status", flat=True))
         assert statuses == [DiscrepancyStatus.OPEN, DiscrepancyStatus.RESOLVED]
+        resolved = Discrepancy.objects.get(site=site, status=DiscrepancyStatus.RESOLVED)
+        assert (resolved.resolved_as, resolved.resolving_entry) == ("counting_error", None)
+        assert resolved.recount is not None
+        assert resolved.recount.counted_mg == resolved.recount.expected_mg
+        assert resolved.recount.count.counted_at > resolved.line.count.counted_at
     assert seed_inventory(sites=[boston, west_hartford], seed=7) == 0
 
 
@@ -58,16 +63,29 @@ def test_dispensing_log_has_every_dea_field(nurse, physician, infusion, stocked_
 
 
 def test_reconciliation_arithmetic(nurse, physician, infusion, stocked_cart, cart, safe):
-    """Given 1000 mg received, moved to the cart, 35.5 given and 464.5 wasted, then per lot:
-    received 1000, administered -35.5, wasted -464.5, transfers net 0, closing = on hand 500."""
+    """Given 1000 mg received into the safe, moved to the cart, 35.5 given and 464.5 wasted
+    from the cart, then per lot and location: the cart got 1000 by transfer, gave 35.5 and
+    wasted 464.5, closing = on hand 500; the safe received 1000 and moved it out, closing 0;
+    neither was counted."""
     draw(nurse, infusion, stocked_cart, cart, witness=physician)
     today = timezone.localdate()
     period = Period(Registrant.objects.get(site=cart.site), today - dt.timedelta(days=1), today)
-    (row,) = reconciliation(period).rows
-    assert row[3:] == [
-        "0.000", "1000.000", "-35.500", "-464.500", "0.000", "0.000", "0.000", "0.000",
-        "500.000", "500.000", "yes",
+    report = reconciliation(period)
+    assert report.header[3] == "Location"
+    assert report.header[-4:] == [
+        "Ledger consistent", "Last count mg", "Last counted", "Last count agrees",
     ]  # fmt: skip
+    assert [row[3:] for row in report.rows] == [
+        [
+            "Infusion cart 1", "0.000", "0.000", "-35.500", "-464.500", "1000.000", "0.000",
+            "0.000", "0.000", "500.000", "500.000", "yes", "", "", "not counted",
+        ],
+        [
+            "Main safe", "0.000", "1000.000", "0.000", "0.000", "-1000.000", "0.000", "0.000",
+            "0.000", "0.000", "0.000", "yes", "", "", "not counted",
+        ],
+    ]  # fmt: skip
+    assert report.notes[0].startswith("Closing mg is the sum of the ledger's entries")
     earlier = Period(period.registrant, today - dt.timedelta(days=10), today - dt.timedelta(days=2))
     assert reconciliation(earlier).rows == []
     _ = safe, PASSWORD
@@ -87,8 +105,8 @@ def test_sums_are_exact_to_the_milligram_on_every_database(
     assert balance_from_entries(lot=stocked_cart, location=cart) == Decimal("0.000")
     today = timezone.localdate()
     period = Period(Registrant.objects.get(site=cart.site), today - dt.timedelta(days=1), today)
-    (row,) = reconciliation(period).rows
-    assert row[-3:] == ["0.000", "0.000", "yes"]
+    cart_row, _ = reconciliation(period).rows
+    assert cart_row[-6:-3] == ["0.000", "0.000", "yes"]
 
 
 def pdf_text_of(pdf: bytes) -> str:
@@ -145,3 +163,40 @@ def test_empty_pdf_still_has_a_page():
     pdf = render_pdf("Nothing", ["A"], [])
     assert page_count(pdf) == 1
     assert "((no entries)) Tj" in pdf_text_of(pdf).replace("\\(", "(").replace("\\)", ")")
+
+
+def test_reconciliation_csv_and_pdf_have_the_count_columns_and_notes(
+    compliance, nurse, physician, stocked_cart, cart
+):
+    """Given a count of the cart 10 mg short (open discrepancy), then the CSV and the PDF of
+    the reconciliation carry the same columns as the screen: the cart row says the ledger is
+    consistent and the last count (990 mg) does not agree; both end with the notes."""
+    from ketaclinic.inventory import services
+    from ketaclinic.inventory.exports import csv_response, pdf_response
+    from ketaclinic.inventory.models import CountKind
+
+    counted_at = timezone.now() - dt.timedelta(minutes=1)
+    services.count_record(
+        actor=nurse, site=cart.site, kind=CountKind.SHIFT, timing="",
+        second=services.SecondCounter(physician, PASSWORD),
+        lines=[services.CountLineIn(stocked_cart.pk, cart.pk, 1, Decimal(490))],
+        counted_at=counted_at,
+    )  # fmt: skip
+    today = timezone.localdate()
+    period = Period(Registrant.objects.get(site=cart.site), today - dt.timedelta(days=1), today)
+    report = reconciliation(period)
+    when = timezone.localtime(counted_at).strftime("%Y-%m-%d %H:%M")
+    assert report.rows[0][-6:] == ["1000.000", "1000.000", "yes", "990.000", when, "NO"]
+
+    lines = csv_response(report).content.decode().splitlines()
+    assert lines[1].split(",") == report.header
+    assert lines[2].endswith(f",1000.000,1000.000,yes,990.000,{when},NO")
+    assert lines[-2].startswith('"Closing mg is the sum of the ledger')
+    assert lines[-1].startswith('"The physical check is the count')
+
+    text = pdf_text_of(pdf_response(report).content)
+    day, clock = when.split()  # the narrow column wraps the time under the date
+    assert f"({day}) Tj" in text
+    assert f"({clock}) Tj" in text
+    assert "(NO) Tj" in text
+    assert "(Closing mg is the sum of the ledger" in text

@@ -13,6 +13,7 @@ from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.inventory.models import (
     Balance,
     Count,
+    CountKind,
     Discrepancy,
     DiscrepancyStatus,
     EntryKind,
@@ -80,28 +81,94 @@ def test_full_scenario_through_the_pages(
 
     queue = office.get(url("discrepancies", site.pk))
     assert f'id="resolve-{discrepancy.pk}"' in queue.content.decode()
-    response = office.post(url("loss", site.pk), {
-        "stock": f"{lot.pk}:{safe.pk}", "quantity_mg": "500", "discovered_at": local_now(),
-        "note": "Vial found broken at the count",
-    })  # fmt: skip
-    assert response.status_code == 302, response.content.decode()[:2000]
+    today = timezone.localdate().isoformat()
+    query = {"report": "reconciliation", "start": today, "end": today, "output": "html"}
+    html = office.get(url("reports", site.pk), query).content.decode()
+    assert "<td>NO</td>" in html  # the last count does not agree
     response = office.post(url("resolve", discrepancy.pk), {
-        "resolution": "Vial broken during the shift; recorded as a loss.", "reverse_entry": "",
+        "resolved_as": "theft_loss", "entry": "",
+        "resolution": "Vial broken during the shift; recorded as a loss.",
     })  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     discrepancy.refresh_from_db()
-    assert discrepancy.status == DiscrepancyStatus.RESOLVED
+    loss = LedgerEntry.objects.get(kind=EntryKind.THEFT_LOSS)
+    assert (discrepancy.status, discrepancy.resolving_entry) == (DiscrepancyStatus.RESOLVED, loss)
+    assert loss.quantity_mg == Decimal("-500.000")
+    shown = office.get(response["Location"], {"status": "resolved"}).content.decode()
+    assert f"Loss recorded as entry {loss.pk}: notify the DEA by" in shown
+    assert f"Theft or significant loss, recorded in the register</span> (entry {loss.pk})" in shown
 
-    today = timezone.localdate().isoformat()
-    report = office.get(url("reports", site.pk), {
-        "report": "reconciliation", "start": today, "end": today, "output": "html",
-    })  # fmt: skip
+    report = office.get(url("reports", site.pk), query)
     html = report.content.decode()
     assert report.status_code == 200
     assert "KX-100" in html
     assert "<td>yes</td>" in html
     assert "<td>NO</td>" not in html
+    assert "a check of the register&#x27;s bookkeeping, not of the stock" in html
     assert Balance.objects.get(lot=lot, location=safe).quantity_mg == Decimal("500.000")
+
+
+def test_resolve_page_lists_entries_and_refusal_keeps_values(
+    client_for, compliance, nurse, physician, stocked_cart, cart, django_assert_max_num_queries
+):
+    """Given a count 20 mg over the register, when compliance opens the resolve page, then it
+    lists the entries of that lot at that location up to the count and says there is no
+    recount; when it posts 'theft or loss', then 422 with the reason, the text kept, nothing
+    written."""
+    from ketaclinic.inventory import services
+
+    services.count_record(
+        actor=nurse, site=cart.site, kind=CountKind.SHIFT, timing="",
+        second=services.SecondCounter(physician, PASSWORD),
+        lines=[services.CountLineIn(stocked_cart.pk, cart.pk, 2, Decimal(20))],
+        counted_at=timezone.now(),
+    )  # fmt: skip
+    discrepancy = Discrepancy.objects.get()
+    office = client_for(compliance)
+    with django_assert_max_num_queries(25):
+        page = office.get(url("resolve", discrepancy.pk))
+    html = page.content.decode()
+    transfer_in = LedgerEntry.objects.get(kind=EntryKind.TRANSFER_IN)
+    assert f"<td>{transfer_in.pk}</td>" in html
+    assert html.count("<tr><td>") == 1
+    assert "No recount yet." in html
+    entries = LedgerEntry.objects.count()
+    response = office.post(url("resolve", discrepancy.pk), {
+        "resolved_as": "theft_loss", "resolution": "Looked everywhere", "entry": "",
+    })  # fmt: skip
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "nothing was lost" in html
+    assert "Looked everywhere</textarea>" in html
+    assert LedgerEntry.objects.count() == entries
+    discrepancy.refresh_from_db()
+    assert discrepancy.status == DiscrepancyStatus.OPEN
+
+
+def test_discrepancy_queue_has_bounded_queries(
+    client_for, compliance, nurse, physician, stocked_cart, cart, django_assert_max_num_queries
+):
+    from ketaclinic.inventory import services
+
+    """Given three short counts, two resolved as losses, then the queue of all three is
+    shown in a bounded number of queries."""
+    for opened in ("490", "480", "470"):
+        services.count_record(
+            actor=nurse, site=cart.site, kind=CountKind.SHIFT, timing="",
+            second=services.SecondCounter(physician, PASSWORD),
+            lines=[services.CountLineIn(stocked_cart.pk, cart.pk, 1, Decimal(opened))],
+            counted_at=timezone.now(),
+        )  # fmt: skip
+    for discrepancy in Discrepancy.objects.order_by("id")[:2]:
+        services.discrepancy_resolve(
+            actor=compliance, discrepancy_id=discrepancy.pk, resolved_as="theft_loss",
+            resolution="Spilled", entry_id=None,
+        )  # fmt: skip
+    office = client_for(compliance)
+    office.get(url("discrepancies", cart.site.pk))
+    with django_assert_max_num_queries(15):
+        response = office.get(url("discrepancies", cart.site.pk), {"status": ""})
+    assert response.content.decode().count('<tr id="discrepancy-') == 3
 
 
 def test_wrong_witness_password_keeps_values_and_writes_nothing(

@@ -8,6 +8,7 @@ from ketaclinic.inventory.models.counts import (
     CountTiming,
     Discrepancy,
     DiscrepancyStatus,
+    ResolutionKind,
 )
 from ketaclinic.inventory.models.immutable import RegisterImmutableError
 from ketaclinic.inventory.models.ledger import (
@@ -49,5 +50,6 @@ __all__ = [
     "Product",
     "RegisterImmutableError",
     "Registrant",
+    "ResolutionKind",
     "StorageLocation",
 ]

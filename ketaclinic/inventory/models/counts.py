@@ -91,8 +91,24 @@ class DiscrepancyStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+class ResolutionKind(models.TextChoices):
+    """How compliance explains a discrepancy (see `discrepancy_resolve`)."""
+
+    COUNTING_ERROR = "counting_error", "Counting error: a recount agrees with the register"
+    THEFT_LOSS = "theft_loss", "Theft or significant loss, recorded in the register"
+    CORRECTION = "correction", "A wrong entry, corrected by a reversing entry"
+
+
+ENTRY_RESOLUTIONS = (ResolutionKind.THEFT_LOSS, ResolutionKind.CORRECTION)
+
+
 class Discrepancy(models.Model):
-    """A count that differs from the balance; routed to the compliance officer."""
+    """A count that differs from the balance; routed to the compliance officer.
+
+    Resolved as a counting error (a later count by two people agrees: `recount`), a theft or
+    loss (the loss entry it created: `resolving_entry`) or a wrong entry (the reversing entry
+    it recorded: `resolving_entry`).
+    """
 
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
     line = models.OneToOneField(CountLine, on_delete=models.PROTECT, related_name="discrepancy")
@@ -106,8 +122,16 @@ class Discrepancy(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    reversal = models.OneToOneField(
-        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    resolved_as = models.CharField(max_length=16, choices=ResolutionKind.choices, blank=True)
+    resolving_entry = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolved_discrepancy",
+    )
+    recount = models.ForeignKey(
+        CountLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -124,6 +148,25 @@ class Discrepancy(models.Model):
                 )
                 & ~Q(resolution=""),
                 name="discrepancy_resolution_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=DiscrepancyStatus.OPEN,
+                    resolved_as="",
+                    resolving_entry__isnull=True,
+                    recount__isnull=True,
+                )
+                | Q(
+                    status=DiscrepancyStatus.RESOLVED,
+                    resolved_as__in=ENTRY_RESOLUTIONS,
+                    resolving_entry__isnull=False,
+                )
+                | Q(
+                    status=DiscrepancyStatus.RESOLVED,
+                    resolved_as=ResolutionKind.COUNTING_ERROR,
+                    resolving_entry__isnull=True,
+                ),
+                name="discrepancy_resolved_how",
             ),
         ]
         indexes = [models.Index(fields=["site", "status"], name="discrepancy_site_status")]

@@ -177,7 +177,7 @@ def entry_reverse(
         raise _refuse("reason", "Reason is missing: say what was wrong with the entry.")
     if entry.kind == EntryKind.ADJUSTMENT:
         raise _refuse("entry", "An adjustment cannot be reversed: record the correct entry.")
-    pair = _transfer_pair(entry)
+    pair = transfer_pair(entry)
     if LedgerEntry.objects.filter(reverses__in=pair).exists():
         raise _refuse("entry", f"Entry {entry.pk} is already reversed.")
     for half in pair:
@@ -190,7 +190,8 @@ def entry_reverse(
     ]
 
 
-def _transfer_pair(entry: LedgerEntry) -> list[LedgerEntry]:
+def transfer_pair(entry: LedgerEntry) -> list[LedgerEntry]:
+    """The entry, with the other half when it is half of a transfer."""
     if entry.kind == EntryKind.TRANSFER_IN and entry.counterpart is not None:
         return [entry, entry.counterpart]
     if entry.kind == EntryKind.TRANSFER_OUT:
