@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.courses import services as courses
-from ketaclinic.courses.models import OPEN_STATUSES, CourseStatus, TreatmentCourse
+from ketaclinic.courses.models import (
+    OPEN_STATUSES,
+    CourseStatus,
+    CourseStatusChange,
+    TreatmentCourse,
+)
 from ketaclinic.courses.seed import seed_course, seed_integration_note, seed_preparation
 from ketaclinic.infusions import seed as infusions
 from ketaclinic.infusions.models import Infusion
@@ -23,6 +28,7 @@ from ketaclinic.infusions.services import infusion_schedule
 from ketaclinic.patients.models import Patient
 from ketaclinic.protocols.selectors import active_version
 from ketaclinic.questionnaires.seed import seed_meq30_for
+from ketaclinic.therapy.models import PreparationSession
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,29 @@ def _started(
     )
     held = timezone.make_aware(dt.datetime.combine(start - dt.timedelta(days=1), dt.time(15)))
     seed_preparation(course=course, physician=staff.physician, seed=seed, held_at=held)
-    return courses.course_start(actor=staff.physician, course=course)
+    course = courses.course_start(actor=staff.physician, course=course)
+    _backdate(course, enrolled=held - dt.timedelta(days=6), prepared=held)
+    course.refresh_from_db()
+    return course
+
+
+def _backdate(course: TreatmentCourse, *, enrolled: dt.datetime, prepared: dt.datetime) -> None:
+    """The services stamp the moment they run, but the demo's history happened weeks ago:
+    move the enrolment, the preparation's signature and the start back to the days they
+    belong to, so the chart reads in order. Demo data only; the audit log keeps the true
+    seeding time."""
+    started = prepared + dt.timedelta(hours=1)
+    PreparationSession.objects.filter(course=course).update(
+        signed_at=prepared + dt.timedelta(minutes=50)
+    )
+    _status_at(course, CourseStatus.PLANNED, enrolled)
+    _status_at(course, CourseStatus.ACTIVE, started)
+    TreatmentCourse.objects.filter(pk=course.pk).update(enrolled_at=enrolled)
+
+
+def _status_at(course: TreatmentCourse, status: CourseStatus, at: dt.datetime) -> None:
+    CourseStatusChange.objects.filter(course=course, to_status=status).update(changed_at=at)
+    TreatmentCourse.objects.filter(pk=course.pk, status=status).update(status_changed_at=at)
 
 
 def _infuse(
@@ -146,16 +174,24 @@ def _completed_kare(days_ago: int) -> Callable[[Patient, SiteStaff, int], int]:
         start = _today() - dt.timedelta(days=days_ago)
         course = _started(patient, staff, seed, "kare-2022", start)
         count = _weekly(course, staff, seed, [days_ago, days_ago - 7, days_ago - 14])
-        courses.course_complete(actor=staff.physician, course=course)
+        _complete(course, staff)
         return count
 
     return run
 
 
+def _complete(course: TreatmentCourse, staff: SiteStaff) -> None:
+    """Completed the day after its last infusion was signed (see `_backdate`)."""
+    course = courses.course_complete(actor=staff.physician, course=course)
+    last = course.infusions.filter(signed_at__isnull=False).order_by("-signed_at").first()
+    if last is not None and last.signed_at is not None:
+        _status_at(course, CourseStatus.COMPLETED, last.signed_at + dt.timedelta(days=1))
+
+
 def _completed_single(patient: Patient, staff: SiteStaff, seed: int) -> int:
     course = _started(patient, staff, seed, "dakwar-alc-2020", _today() - dt.timedelta(days=35))
     count = _weekly(course, staff, seed, [35])
-    courses.course_complete(actor=staff.physician, course=course)
+    _complete(course, staff)
     return count
 
 

@@ -72,6 +72,16 @@ def test_demo_seed_has_courses_in_every_state_and_a_live_chair_board(db):
     signed = Infusion.objects.filter(status="signed")
     drawn = LedgerEntry.objects.filter(kind="administration", infusion__in=signed)
     assert drawn.count() == 22
+    # The history reads in order: enrolled, preparation signed and course started before
+    # the first infusion started.
+    for course in TreatmentCourse.objects.filter(infusions__started_at__isnull=False).distinct():
+        first = course.infusions.exclude(started_at=None).order_by("started_at").first()
+        assert first is not None
+        assert first.started_at is not None
+        prepared = course.preparations.get().signed_at
+        started = course.status_changes.get(to_status="active").changed_at
+        assert prepared is not None
+        assert course.enrolled_at < prepared < started < first.started_at
 
     # A demo restart long after loading (its running infusion started five hours back)
     # starts a new live infusion for a ready patient without a course; a second restart
