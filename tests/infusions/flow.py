@@ -91,6 +91,13 @@ class Flow:
         self.started(minutes_ago=minutes_ago + 40)
         return self.stop(at=now - dt.timedelta(minutes=minutes_ago))
 
+    def post_vitals(self, measured_at: dt.datetime | None = None) -> VitalsEntry:
+        """A reading after the end (discharge needs one); by default 10 minutes after it."""
+        infusion = self.refresh()
+        assert infusion.ended_at is not None
+        moment = measured_at or infusion.ended_at + dt.timedelta(minutes=10)
+        return self.baseline(measured_at=moment)
+
     def recovery(self, total_minus: int = 0) -> RecoveryScore:
         scores = [2, 2, 2, 2, 2]
         for index in range(total_minus):
@@ -121,6 +128,7 @@ class Flow:
 
     def discharged(self) -> Infusion:
         self.ended()
+        self.post_vitals()
         self.recovery()
         return self.discharge()
 

@@ -120,12 +120,25 @@ def test_replanning_replaces_the_phases_until_verified(flow: Flow, nurse: User) 
     assert flow.refresh().planned_total_ml == Decimal("1.12")
 
 
-def test_a_verified_plan_cannot_be_replanned(flow: Flow, nurse: User) -> None:
+def test_replanning_a_verified_plan_clears_the_verification(
+    flow: Flow, nurse: User, physician: User
+) -> None:
+    """Given a verified plan at 10 mg/mL, when the nurse re-plans at 50 mg/mL (the vial in
+    hand), then the new plan is stored unverified: the physician must verify it again."""
     flow.plan_and_verify()
-    before, row = written(), state(flow.infusion)
-    with pytest.raises(ApplicationError, match="already verified"):
-        services.infusion_dose_plan(actor=nurse, infusion=flow.infusion)
-    assert (written(), state(flow.infusion)) == (before, row)
+
+    infusion = services.infusion_dose_plan(
+        actor=nurse, infusion=flow.infusion, concentration_mg_per_ml=Decimal("50")
+    )
+
+    infusion.refresh_from_db()
+    assert (infusion.planned_total_ml, infusion.dose_verified_by, infusion.dose_verified_at) == (
+        Decimal("1.12"),
+        None,
+        None,
+    )
+    services.infusion_dose_verify(actor=physician, infusion=infusion)
+    assert flow.refresh().dose_verified_by == physician
 
 
 def test_the_planner_cannot_verify_her_own_dose(flow: Flow, nurse: User) -> None:

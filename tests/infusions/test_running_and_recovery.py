@@ -202,6 +202,7 @@ def test_discharge_needs_an_aldrete_of_9_or_more(flow: Flow) -> None:
         flow.discharge()
     assert written()[:-1] != before[:-1]  # only the score was added
     flow.recovery(total_minus=1)
+    flow.post_vitals()
     assert flow.discharge().status == InfusionStatus.DISCHARGED
 
 
@@ -211,6 +212,7 @@ def test_early_discharge_needs_a_physicians_written_reason(
     """KARE: minimum observation 120 minutes after the end. At 30 minutes the nurse is
     refused; with a reason she is still refused; the physician with a reason may."""
     flow.ended(minutes_ago=30)
+    flow.post_vitals()
     flow.recovery()
     before, row = written(), state(flow.infusion)
     with pytest.raises(ApplicationError, match="minimum observation of 120 minutes"):

@@ -53,6 +53,7 @@ def test_every_state_of_the_flowsheet_renders(
     assert "Pause infusion" in client_html
     assert "End infusion" in client_html
     flow.stop(at=now - dt.timedelta(minutes=130))
+    flow.post_vitals()
     flow.recovery()
     html = client.get(_url(flow)).content.decode()
     assert "Discharge patient" in html

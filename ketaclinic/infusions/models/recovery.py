@@ -3,7 +3,8 @@
 DOMAIN.md section 2, "Recovery and discharge": modified Aldrete, 5 items scored 0-2, total
 0-10, discharge-ready at >= 9; sources disagree whether the circulation item compares blood
 pressure in mmHg or percent of the pre-procedure value, so the variant used is stored.
-Dissociation: CADSS or its short form after the infusion; no cut-off is given, none is coded.
+Dissociation: CADSS or its short form after the infusion; no cut-off is given, none is coded
+(only the plausibility limit of the total, see `DISSOCIATION_SCORE_MAX`).
 """
 
 from __future__ import annotations
@@ -21,13 +22,28 @@ class DissociationInstrument(models.TextChoices):
     CADSS_SHORT = "cadss_short", "CADSS short form"
 
 
+# Plausibility limits, not clinical thresholds: they catch a mistyped total. The full CADSS
+# has 23 items scored 0-4, so its total is at most 92 (Bremner et al., J Trauma Stress 1998).
+# A short form's own maximum depends on which items the clinic's form keeps (not confirmed
+# here), but any CADSS form's total is at most the full scale's, so it is capped at 92 too.
+CADSS_FULL_MAX = 92
+DISSOCIATION_SCORE_MAX: dict[str, int] = {
+    DissociationInstrument.CADSS: CADSS_FULL_MAX,
+    DissociationInstrument.CADSS_SHORT: CADSS_FULL_MAX,
+}
+
+
 class DissociationRating(models.Model):
     infusion = models.ForeignKey(
         "infusions.Infusion", on_delete=models.PROTECT, related_name="dissociation_ratings"
     )
     instrument = models.CharField(max_length=12, choices=DissociationInstrument.choices)
     # The instrument's total as scored on its form; no cut-off is coded (none is sourced).
-    score = models.DecimalField(max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
+    score = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(CADSS_FULL_MAX)],
+    )
     rated_at = models.DateTimeField()
     note = models.CharField(max_length=300, blank=True)
     rated_by = models.ForeignKey(
@@ -40,6 +56,10 @@ class DissociationRating(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(score__gte=0), name="dissociation_score_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__lte=CADSS_FULL_MAX),
+                name="dissociation_score_plausible",
             ),
         ]
 

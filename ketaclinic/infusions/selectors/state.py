@@ -87,6 +87,18 @@ def has_pre_vitals(*, infusion: Infusion) -> bool:
     return VitalsEntry.objects.current().filter(infusion=infusion, phase=VitalsPhase.PRE).exists()
 
 
+def has_vitals_after_end(*, infusion: Infusion, until: dt.datetime) -> bool:
+    """A reading that counts (not voided) was measured after the infusion ended, no later
+    than `until` (the discharge): the patient was monitored before leaving."""
+    if infusion.ended_at is None:
+        return False
+    return (
+        VitalsEntry.objects.current()
+        .filter(infusion=infusion, measured_at__gt=infusion.ended_at, measured_at__lte=until)
+        .exists()
+    )
+
+
 def last_event(*, infusion: Infusion) -> InfusionEvent | None:
     return InfusionEvent.objects.filter(infusion=infusion).order_by("-occurred_at", "-id").first()
 

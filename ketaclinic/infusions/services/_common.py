@@ -7,7 +7,7 @@ import zoneinfo
 
 from django.utils import timezone
 
-from ketaclinic.accounts.models import User
+from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.permissions import require_patient_access, require_perm
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action
@@ -55,7 +55,12 @@ def require_status(infusion: Infusion, allowed: tuple[str, ...], doing: str) -> 
 
 def local(infusion: Infusion, moment: dt.datetime) -> str:
     """A time as the site's staff read it: 14:05, or 2025-03-02 14:05 on another day."""
-    zone = zoneinfo.ZoneInfo(infusion.site.time_zone)
+    return site_time(infusion.site, moment)
+
+
+def site_time(site: Site, moment: dt.datetime) -> str:
+    """A time at `site` as its staff read it: 14:05, or 2025-03-02 14:05 on another day."""
+    zone = zoneinfo.ZoneInfo(site.time_zone)
     here = moment.astimezone(zone)
     if here.date() == timezone.now().astimezone(zone).date():
         return f"{here:%H:%M}"

@@ -22,6 +22,7 @@ from ketaclinic.infusions.models import (
     InfusionStatus,
     Severity,
 )
+from ketaclinic.infusions.models.recovery import DISSOCIATION_SCORE_MAX
 from ketaclinic.infusions.services._common import (
     audit,
     entry_time,
@@ -121,6 +122,14 @@ def dissociation_record(
         raise refuse("instrument", "Choose the instrument used: CADSS or its short form.")
     if not score.is_finite() or score < 0:
         raise refuse("score", "Enter the instrument's total score (0 or more).")
+    most = DISSOCIATION_SCORE_MAX[instrument]
+    if score > most:
+        name = DissociationInstrument(instrument).label
+        raise refuse(
+            "score",
+            f"A {name} total cannot be above {most} (the full CADSS has 23 items scored 0-4): "
+            "check the total and re-enter it.",
+        )
     now = timezone.now()
     rating = DissociationRating(
         infusion=infusion,

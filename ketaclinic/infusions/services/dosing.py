@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 from django.db import transaction
@@ -21,11 +22,31 @@ from ketaclinic.infusions.services._common import (
     require_chart,
     require_status,
 )
+from ketaclinic.inventory.models import Registrant
+from ketaclinic.inventory.selectors import lots_for_administration
 from ketaclinic.patients.selectors import latest_weight
 from ketaclinic.protocols.dosing import plan_dose
 from ketaclinic.protocols.models import Route
 
 TARGET = "infusion_dose"
+
+
+def stocked_concentration(*, infusion: Infusion, on: dt.datetime) -> Decimal | None:
+    """The concentration of the ketamine the site's register holds, when every unexpired lot
+    in stock has the same one; None where the site keeps no register here, has no stock, or
+    stocks several concentrations (then the nurse's entry or the site setting applies).
+
+    Planning at the stocked concentration keeps the volumes right: a plan at the site
+    setting (say 10 mg/mL) drawn up from a 50 mg/mL vial would be a five-fold overdose.
+    """
+    if not Registrant.objects.filter(site_id=infusion.site_id).exists():
+        return None
+    day = on.astimezone(zoneinfo.ZoneInfo(infusion.site.time_zone)).date()
+    found = {
+        stock.concentration_mg_per_ml
+        for stock in lots_for_administration(site=infusion.site, on=day)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 @transaction.atomic
@@ -39,19 +60,18 @@ def infusion_dose_plan(
 ) -> Infusion:
     """Compute the dose from the protocol version and the latest weight, and store it.
 
-    Refused when the weight is older than the site's limit. Concentration and bag volume
-    default to the site's settings. Re-planning replaces the plan until it is verified.
+    Refused when the weight is older than the site's limit. Without a concentration, the
+    plan uses the register's stock where every unexpired lot in stock has the same
+    concentration, else the site's setting; the bag volume defaults to the site's setting.
+    Re-planning replaces the plan and clears any verification: a second clinician verifies
+    the new plan before the start.
     """
     require_chart(actor=actor, infusion=infusion, target_type=TARGET)
     infusion = locked(infusion)
     require_status(infusion, (InfusionStatus.SCHEDULED,), "plan the dose")
-    if infusion.dose_verified_at is not None:
-        raise refuse(
-            "dose",
-            "The dose was already verified by a second clinician, so it cannot be re-planned: "
-            "cancel this infusion and book the session again if the dose must change.",
-            conflict=True,
-        )
+    # A re-plan after the verification (for example at the stocked vial's concentration)
+    # clears it: the new plan must be verified again by a second clinician before the start.
+    was_verified = infusion.dose_verified_at is not None
     moment = now or timezone.now()
     settings = treatment_settings_for(site=infusion.site)
     weight = latest_weight(patient=infusion.patient)
@@ -69,10 +89,14 @@ def infusion_dose_plan(
     version = infusion.course.protocol_version
     if bag_volume_ml is None and version.route == Route.IV:
         bag_volume_ml = settings.bag_volume_ml
+    if concentration_mg_per_ml is None:
+        concentration_mg_per_ml = (
+            stocked_concentration(infusion=infusion, on=moment) or settings.concentration_mg_per_ml
+        )
     plan = plan_dose(
         version=version,
         weight_kg=weight.weight_kg,
-        concentration_mg_per_ml=concentration_mg_per_ml or settings.concentration_mg_per_ml,
+        concentration_mg_per_ml=concentration_mg_per_ml,
         bag_volume_ml=bag_volume_ml,
         session_number=infusion.session_number,
     )
@@ -85,8 +109,10 @@ def infusion_dose_plan(
     infusion.planned_total_ml = plan.total_volume_ml
     infusion.dose_planned_by = actor
     infusion.dose_planned_at = moment
+    infusion.dose_verified_by = None
+    infusion.dose_verified_at = None
     infusion.save()
-    # The unverified plan is a draft: a re-plan replaces its phases (the audit keeps each).
+    # The plan is a draft until the start: a re-plan replaces its phases (the audit keeps each).
     InfusionDosePhase.objects.filter(infusion=infusion).delete()
     InfusionDosePhase.objects.bulk_create(
         InfusionDosePhase(
@@ -107,7 +133,10 @@ def infusion_dose_plan(
         action=Action.UPDATE,
         target_type=TARGET,
         target_id=infusion.pk,
-        detail=f"dose planned: {plan.total_mg} mg, {len(plan.phases)} phase(s)",
+        detail=(
+            f"dose planned: {plan.total_mg} mg, {len(plan.phases)} phase(s)"
+            + ("; earlier verification cleared" if was_verified else "")
+        ),
     )
     return infusion
 

@@ -1,7 +1,9 @@
 """Recovery (modified Aldrete), discharge and signing the flowsheet.
 
 DOMAIN.md section 2: discharge-ready at a modified Aldrete total >= 9, with sedation and
-dissociation resolved, an escort present and no-driving advice given. The protocol's
+dissociation resolved, an escort present and no-driving advice given; the patient is
+monitored after the infusion ("every 15 min after"), so discharge needs at least one vitals
+reading that counts, measured after the end. The protocol's
 `min_observation_minutes` is the earliest discharge after the infusion ended; earlier needs
 a physician's written reason. Signing creates the integration session (therapy) and the
 post-infusion questionnaires are due from discharge (MEQ-30, craving).
@@ -26,7 +28,7 @@ from ketaclinic.infusions.models import (
     RecoveryScore,
 )
 from ketaclinic.infusions.models.recovery import ALDRETE_DISCHARGE_READY, ALDRETE_ITEMS
-from ketaclinic.infusions.selectors.state import latest_recovery
+from ketaclinic.infusions.selectors.state import has_vitals_after_end, latest_recovery
 from ketaclinic.infusions.services._common import (
     TARGET,
     audit,
@@ -126,6 +128,10 @@ def _discharge_problems(
     for field, done in checks.items():
         if not done:
             problems[field] = [fixes[field]]
+    if not has_vitals_after_end(infusion=infusion, until=moment):
+        problems["vitals"] = [
+            "Chart at least one set of vitals after the infusion before discharge."
+        ]
     assert infusion.ended_at is not None  # status ENDED guarantees it
     minimum = infusion.course.protocol_version.min_observation_minutes
     earliest = infusion.ended_at + dt.timedelta(minutes=minimum)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -238,6 +238,45 @@ def _record_administered_dose(
     )
 
 
+def _minutes_text(minutes: Decimal) -> str:
+    """1 -> '1 minute', 12 -> '12 minutes', 1.5 -> '1.5 minutes'."""
+    shown = minutes.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+    return f"{shown:f} minute" + ("" if shown == 1 else "s")
+
+
+def _dose_beyond_run_time(*, infusion: Infusion, given_mg: Decimal, end: dt.datetime) -> str | None:
+    """The refusal when an IV dose is more than could have run by `end`, else None.
+
+    At most `planned_total_mg x min(1, elapsed / fastest)` can have run, where elapsed is
+    end - start (pauses included, so an upper bound) and fastest is the protocol version's
+    `min_infusion_minutes`, else the sum of the planned phases' minutes; rounded half up to
+    0.1 mg. Not checked for IM injections, nor when neither duration is known.
+    """
+    version = infusion.course.protocol_version
+    planned = infusion.planned_total_mg
+    if version.route != Route.IV or planned is None or infusion.started_at is None:
+        return None
+    fastest = version.min_infusion_minutes
+    if not fastest:
+        minutes = [phase.minutes for phase in infusion.dose_phases.all()]
+        if not minutes or any(m is None for m in minutes):
+            return None
+        fastest = sum(m for m in minutes if m is not None)
+    if not fastest:
+        return None
+    delta = end - infusion.started_at
+    seconds = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 10**6
+    elapsed = seconds / 60
+    share = min(Decimal(1), elapsed / fastest)
+    most = (planned * share).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if given_mg <= most:
+        return None
+    return (
+        f"In {_minutes_text(elapsed)} at most {most} mg can have run (planned {planned} mg "
+        f"over at least {fastest} minutes): enter the dose actually given, read from the pump."
+    )
+
+
 @transaction.atomic
 def infusion_stop(
     *,
@@ -263,13 +302,18 @@ def infusion_stop(
             "administered_mg",
             f"The dose given must be between 0 and the planned {planned} mg: check the entry.",
         )
+    given_mg = administered_mg.quantize(Decimal("0.1"))
+    end = _event_time(infusion, at, timezone.now())
+    beyond = _dose_beyond_run_time(infusion=infusion, given_mg=given_mg, end=end)
+    if beyond is not None:
+        raise refuse("administered_mg", beyond)
     event = record_event(
-        actor=actor, infusion=infusion, kind=InfusionEventKind.STOP, reason=reason, at=at
+        actor=actor, infusion=infusion, kind=InfusionEventKind.STOP, reason=reason, at=end
     )
     _record_administered_dose(
         actor=actor,
         infusion=infusion,
-        administered_mg=administered_mg.quantize(Decimal("0.1")),
+        administered_mg=given_mg,
         draw=draw,
         at=event.occurred_at,
     )

@@ -21,6 +21,7 @@ from ketaclinic.infusions.services._common import (
     refuse,
     require_chart,
     require_status,
+    site_time,
 )
 
 # Booking further ahead than this is a typing error in the year.
@@ -67,6 +68,23 @@ def infusion_schedule(
             f"Session {session_number} is already booked: open it from the course, or cancel "
             "it first to book it again.",
             conflict=True,
+        )
+    # Sessions run in order: session n is not booked before an earlier session's booking.
+    later = (
+        Infusion.objects.filter(
+            course=course, session_number__lt=session_number, scheduled_at__gt=scheduled_at
+        )
+        .exclude(status=InfusionStatus.CANCELLED)
+        .order_by("-scheduled_at", "session_number")
+        .first()
+    )
+    if later is not None:
+        when = site_time(patient.site, later.scheduled_at)
+        raise refuse(
+            "scheduled_at",
+            f"Session {session_number} cannot be booked at "
+            f"{site_time(patient.site, scheduled_at)}, before session {later.session_number} "
+            f"(booked for {when}): sessions run in order, so choose a time after {when}.",
         )
     infusion = Infusion(
         course=course,

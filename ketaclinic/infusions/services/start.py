@@ -4,6 +4,7 @@ start limits must be satisfied; a refused start names every problem and writes n
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,38 @@ from ketaclinic.infusions.services._common import (
     require_chart,
     require_status,
 )
+from ketaclinic.inventory.models import Lot
+
+
+def _mg_per_ml(value: Decimal) -> str:
+    """50.00 -> '50 mg/mL', 12.50 -> '12.5 mg/mL'."""
+    return f"{value.normalize():f} mg/mL"
+
+
+def lot_concentration_problem(*, infusion: Infusion, lot_number: str) -> str | None:
+    """When `lot_number` is a register lot at the infusion's site whose product's
+    concentration differs from the one the dose was planned at, the refusal; else None.
+
+    The volumes to draw up were computed from the planned concentration: drawing them from a
+    50 mg/mL vial when the plan assumed 10 mg/mL gives five times the dose.
+    """
+    planned = infusion.concentration_mg_per_ml
+    number = lot_number.strip()
+    if planned is None or not number:
+        return None
+    stocked = {
+        lot.product.concentration_mg_per_ml
+        for lot in Lot.objects.filter(
+            lot_number__iexact=number, balances__location__site_id=infusion.site_id
+        ).select_related("product")
+    }
+    if not stocked or planned in stocked:
+        return None
+    actual = _mg_per_ml(min(stocked))
+    return (
+        f"Lot {number} is {actual} but the dose was planned at {_mg_per_ml(planned)}: re-plan "
+        f"the dose at {actual} (the volumes change) and have it verified again before starting."
+    )
 
 
 def start_problems(*, infusion: Infusion, lot_number: str | None = None) -> dict[str, list[str]]:
@@ -71,6 +104,10 @@ def start_problems(*, infusion: Infusion, lot_number: str | None = None) -> dict
         problems["lot_number"] = [
             "Enter the lot or vial number of the ketamine drawn up for this infusion."
         ]
+    elif lot_number is not None:
+        mismatch = lot_concentration_problem(infusion=infusion, lot_number=lot_number)
+        if mismatch is not None:
+            problems["lot_number"] = [mismatch]
     return problems
 
 
