@@ -30,7 +30,52 @@ from ketaclinic.infusions.models import (
 from ketaclinic.infusions.services.running import RegisterDraw
 
 _TIME_HELP = "Blank = now; 14:05 = today; or 2025-03-02 14:05."
-_ALDRETE = [(2, "2"), (1, "1"), (0, "0")]
+_CHOOSE = ("", "Choose…")
+
+# Modified Aldrete items, each scored 2 / 1 / 0, described as in DOMAIN.md section 2
+# ("Recovery and discharge"). Every item starts blank: the nurse scores each one.
+_ALDRETE_ACTIVITY = [
+    (2, "2: moves 4 extremities"),
+    (1, "1: moves 2 extremities"),
+    (0, "0: moves 0 extremities"),
+]
+_ALDRETE_RESPIRATION = [
+    (2, "2: deep breaths and cough"),
+    (1, "1: dyspnoea or shallow breathing"),
+    (0, "0: apnoea"),
+]
+_ALDRETE_CIRCULATION = [
+    (2, "2: BP within 20 of pre-procedure"),
+    (1, "1: BP 20-50 from pre-procedure"),
+    (0, "0: BP beyond 50 from pre-procedure"),
+]
+_ALDRETE_CONSCIOUSNESS = [
+    (2, "2: fully awake"),
+    (1, "1: arousable on calling"),
+    (0, "0: not responding"),
+]
+_ALDRETE_OXYGEN = [
+    (2, "2: SpO2 > 92 % on room air"),
+    (1, "1: needs O2 to stay > 90 %"),
+    (0, "0: SpO2 < 90 % with O2"),
+]
+
+
+def _blank_first(choices: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    """A required select that starts at "Choose…", so nothing is recorded by default."""
+    return [_CHOOSE, *choices]
+
+
+def _aldrete(
+    label: str, choices: list[tuple[int, str]], help_text: str = ""
+) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=_blank_first(list(choices)),
+        coerce=int,
+        empty_value=None,
+        help_text=help_text,
+    )
 
 
 class LocalTimeField(forms.Field):
@@ -87,7 +132,10 @@ class DosePlanForm(ServiceForm):
         label="Vial concentration (mg/mL)",
         required=False,
         min_value=Decimal("0.01"),
-        help_text="Blank = the site's default.",
+        help_text=(
+            "Blank = the register's stock concentration when all stock has the same one, "
+            "else the site's default."
+        ),
     )
     bag_volume_ml = forms.DecimalField(
         label="Bag volume (mL)",
@@ -202,13 +250,15 @@ class StopForm(ReasonForm):
 
 
 class AdverseEventForm(ServiceForm):
-    kind = forms.ChoiceField(label="Adverse event", choices=AdverseEventKind.choices)
-    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    kind = forms.ChoiceField(label="Adverse event", choices=_blank_first(AdverseEventKind.choices))
+    severity = forms.ChoiceField(label="Severity", choices=_blank_first(Severity.choices))
     onset_at = LocalTimeField(label="Onset")
     description = forms.CharField(label="Description", required=False, max_length=500)
     action_taken = forms.CharField(label="Action taken", max_length=500)
-    outcome = forms.ChoiceField(label="Outcome", choices=AdverseEventOutcome.choices)
-    infusion_effect = forms.ChoiceField(label="Infusion", choices=InfusionEffect.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=_blank_first(AdverseEventOutcome.choices))
+    infusion_effect = forms.ChoiceField(
+        label="Infusion", choices=_blank_first(InfusionEffect.choices)
+    )
 
 
 class DissociationForm(ServiceForm):
@@ -219,14 +269,18 @@ class DissociationForm(ServiceForm):
 
 
 class RecoveryForm(ServiceForm):
-    activity = forms.TypedChoiceField(label="Activity", choices=_ALDRETE, coerce=int)
-    respiration = forms.TypedChoiceField(label="Respiration", choices=_ALDRETE, coerce=int)
-    circulation = forms.TypedChoiceField(label="Circulation", choices=_ALDRETE, coerce=int)
+    activity = _aldrete("Activity", _ALDRETE_ACTIVITY)
+    respiration = _aldrete("Respiration", _ALDRETE_RESPIRATION)
+    circulation = _aldrete(
+        "Circulation",
+        _ALDRETE_CIRCULATION,
+        help_text='In mmHg or in %: say which under "Circulation judged".',
+    )
     circulation_variant = forms.ChoiceField(
         label="Circulation judged", choices=CirculationVariant.choices
     )
-    consciousness = forms.TypedChoiceField(label="Consciousness", choices=_ALDRETE, coerce=int)
-    oxygen = forms.TypedChoiceField(label="SpO2", choices=_ALDRETE, coerce=int)
+    consciousness = _aldrete("Consciousness", _ALDRETE_CONSCIOUSNESS)
+    oxygen = _aldrete("SpO2", _ALDRETE_OXYGEN)
     scored_at = LocalTimeField(label="Time")
 
 
