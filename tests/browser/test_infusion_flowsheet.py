@@ -61,8 +61,9 @@ def test_nurse_charts_todays_infusion_and_the_therapist_finds_the_integration_du
     when she charts a baseline and confirms the checklist, the physician verifies the dose
     and she confirms the weight-and-dose item,
     then every gate is done; when she starts it, the status is "Running";
-    when she charts vitals on the clock and then 190/96,
-    then the flowsheet asks to pause the infusion and to call the physician;
+    when she charts vitals on the clock and then 190/96 (an adverse-event note half typed),
+    then the flowsheet moves her to the alerts, asking to pause the infusion and to call
+    the physician, and her half-typed note is still there;
     when she answers both (pausing with the first), restarts, ends, rates dissociation,
     scores recovery 10/10, discharges and signs,
     then the flowsheet is signed, and the therapist sees the integration due in 72 hours."""
@@ -144,8 +145,17 @@ def test_nurse_charts_todays_infusion_and_the_therapist_finds_the_integration_du
     # Vitals on the protocol clock (every 10 minutes), then a high blood pressure.
     _enter_vitals(page, at=typed(175), sbp=126, dbp=80, hr=76, spo2=97, rr=14, moaas=4)
     expect(page.locator("#vitals-next-due")).to_contain_text("(every 10 min)")
+    # She has started describing a headache in the adverse-event form when the reading is
+    # due: saving the vitals must not throw that half-typed text away.
+    adverse = page.locator("#adverse-events")
+    adverse.get_by_text("Record an adverse event").click()
+    adverse.get_by_label("Description").fill("Headache since 10 minutes (typed, not saved)")
     _enter_vitals(page, at=typed(165), sbp=190, dbp=96, hr=88, spo2=97, rr=16, moaas=4)
     alerts = page.locator("#alerts")
+    expect(alerts).to_be_focused()
+    expect(page.locator("#adverse-events").get_by_label("Description")).to_have_value(
+        "Headache since 10 minutes (typed, not saved)"
+    )
     expect(alerts.locator("h2")).to_have_text("Alerts needing a response")
     expect(alerts.locator("article")).to_have_count(2)
     pause_alert = _alert(page, "Pause the infusion")
