@@ -24,6 +24,7 @@ from ketaclinic.infusions.models import Infusion
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.services import body_measurement_record
 from ketaclinic.protocols.models import ProtocolVersion
+from ketaclinic.protocols.seed import seed_library
 from ketaclinic.therapy.models import NoteStatus, PreparationSession
 
 
@@ -45,7 +46,9 @@ def ready_patient(
 
 
 def protocol_version(code: str = "kare-2022") -> ProtocolVersion:
-    """The seeded active version of a library protocol (installed by the data migration)."""
+    """The seeded active version of a library protocol. The data migration installs the
+    library; a transactional test's flush removes it, so it is put back when missing."""
+    seed_library()
     return ProtocolVersion.objects.select_related("template").get(
         template__code=code, status="active"
     )

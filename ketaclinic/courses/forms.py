@@ -13,6 +13,12 @@ from ketaclinic.accounts.models import User
 from ketaclinic.core.errors import ApplicationError
 from ketaclinic.courses.models import GateCode, SiteTreatmentSettings
 from ketaclinic.patients.models import AddictionTarget, Patient
+from ketaclinic.protocols.dosing import (
+    BAG_VOLUME_ML_MAX,
+    BAG_VOLUME_ML_MIN,
+    CONCENTRATION_MG_PER_ML_MAX,
+    CONCENTRATION_MG_PER_ML_MIN,
+)
 from ketaclinic.protocols.models import ProtocolVersion
 
 _TEXT = {"rows": 3}
@@ -143,4 +149,15 @@ class TreatmentSettingsForm(ServiceForm, forms.ModelForm[SiteTreatmentSettings])
             "weight_max_age_days": "Weight older than this is refused for dosing (days)",
             "bag_volume_ml": "Infusion bag volume (mL)",
             "concentration_mg_per_ml": "Ketamine vial concentration (mg/mL)",
+        }
+        help_texts = {
+            "bag_volume_ml": (
+                f"{BAG_VOLUME_ML_MIN.normalize():f}-{BAG_VOLUME_ML_MAX.normalize():f} mL, the "
+                "range the dose planner accepts."
+            ),
+            "concentration_mg_per_ml": (
+                f"{CONCENTRATION_MG_PER_ML_MIN.normalize():f}-"
+                f"{CONCENTRATION_MG_PER_ML_MAX.normalize():f} mg/mL, the range the dose planner "
+                "accepts."
+            ),
         }

@@ -8,6 +8,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ketaclinic.protocols.dosing import (
+    BAG_VOLUME_ML_MAX,
+    BAG_VOLUME_ML_MIN,
+    CONCENTRATION_MG_PER_ML_MAX,
+    CONCENTRATION_MG_PER_ML_MIN,
+)
+
 
 class CourseStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
@@ -153,6 +160,17 @@ class GateOverride(models.Model):
         return f"override {self.gate} for session {self.session_number}"
 
 
+def _range_validators(
+    low: Decimal, high: Decimal, *, name: str, unit: str
+) -> list[MinValueValidator | MaxValueValidator]:
+    """Both ends of a plausibility range, with one message naming the range and the fix."""
+    message = (
+        f"{name} must be between {low.normalize():f} and {high.normalize():f} {unit}, the "
+        "range the dose planner accepts: check the entry and its unit."
+    )
+    return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
 class SiteTreatmentSettings(models.Model):
     """Clinic configuration for courses and infusions at one site (defaults from issue 5)."""
 
@@ -165,18 +183,27 @@ class SiteTreatmentSettings(models.Model):
     weight_max_age_days = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
-    # Clinic stock and pump set-up, not clinical thresholds: the dose plan's defaults.
+    # Clinic stock and pump set-up, not clinical thresholds: the dose plan's defaults. The
+    # ranges are the dose planner's plausibility bounds, so a saved setting is always one
+    # the planner accepts.
     bag_volume_ml = models.DecimalField(
         max_digits=6,
         decimal_places=1,
         default=Decimal("100.0"),
-        validators=[MinValueValidator(Decimal("1"))],
+        validators=_range_validators(
+            BAG_VOLUME_ML_MIN, BAG_VOLUME_ML_MAX, name="Bag volume", unit="mL"
+        ),
     )
     concentration_mg_per_ml = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=Decimal("10.00"),
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=_range_validators(
+            CONCENTRATION_MG_PER_ML_MIN,
+            CONCENTRATION_MG_PER_ML_MAX,
+            name="Concentration",
+            unit="mg/mL",
+        ),
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -84,6 +84,7 @@ class ReportParams(Schema):
     start: dt.date
     end: dt.date
     patient_id: int | None = None
+    mrn: str = ""
     format: str = "json"
 
 
@@ -91,14 +92,14 @@ class ReportParams(Schema):
 def get_report(
     request: HttpRequest, site_id: int, params: Query[ReportParams]
 ) -> dict[str, object] | HttpResponse:
-    """dispensing, patient (with patient_id), reconciliation or discrepancies; format json or
-    csv. Audited as an export."""
+    """dispensing, patient (with mrn at this site, or patient_id), reconciliation or
+    discrepancies; format json or csv. Audited as an export."""
     reject_unknown_params(request, set(ReportParams.model_fields))
     if params.format not in {"json", "csv"}:
         raise ApplicationError("format must be json or csv.")
     report = exports.report_build(
         user=api_user(request), site_id=site_id, code=params.report, start=params.start,
-        end=params.end, output=params.format, patient_id=params.patient_id,
+        end=params.end, output=params.format, patient_id=params.patient_id, mrn=params.mrn,
     )  # fmt: skip
     if params.format == "csv":
         return exports.csv_response(report)

@@ -17,6 +17,7 @@ from ketaclinic.inventory.access import register_site_get
 from ketaclinic.inventory.models import Registrant
 from ketaclinic.inventory.pdf import render_pdf
 from ketaclinic.inventory.reports import REPORTS, Period, Report, dispensing_log
+from ketaclinic.patients.models import Patient
 from ketaclinic.patients.selectors import patient_get
 
 # DOMAIN.md section 5: records kept and retrievable for two years; a report may span them.
@@ -33,6 +34,20 @@ def _period(site: Site, start: dt.date, end: dt.date) -> Period:
     return Period(registrant, start, end)
 
 
+def _patient_id_at_site(site: Site, mrn: str) -> int:
+    """The patient with this MRN at `site` (MRNs are unique per site, not across sites)."""
+    mrn = mrn.strip()
+    if not mrn:
+        message = "Give the patient's MRN for an administration history."
+        raise ApplicationError(message, field_errors={"mrn": [message]})
+    found = Patient.objects.filter(site=site, mrn__iexact=mrn).values_list("pk", flat=True)
+    patient_id = found.first()
+    if patient_id is None:
+        message = f"No patient with MRN {mrn} at {site.name}: check the MRN on the patient's chart."
+        raise ApplicationError(message, field_errors={"mrn": [message]})
+    return patient_id
+
+
 def report_build(
     *,
     user: User,
@@ -42,16 +57,19 @@ def report_build(
     end: dt.date,
     output: str,
     patient_id: int | None = None,
+    mrn: str = "",
 ) -> Report:
-    """The report, after checking the user may export it for that site; audited as export."""
+    """The report, after checking the user may export it for that site; audited as export.
+
+    The administration history names its patient by `mrn` (at this site) or, in the API,
+    by `patient_id`."""
     site = register_site_get(
         user=user, site_id=site_id, perm=Perm.INVENTORY_MANAGE, target_type="inventory_report"
     )
     period = _period(site, start, end)
     if code == "patient":
         if patient_id is None:
-            message = "Give the patient id for an administration history."
-            raise ApplicationError(message, field_errors={"patient_id": [message]})
+            patient_id = _patient_id_at_site(site, mrn)
         patient = patient_get(user=user, patient_id=patient_id, target_type="inventory_report")
         report = dispensing_log(period, patient=patient)
     elif code in REPORTS:

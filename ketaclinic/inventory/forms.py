@@ -140,7 +140,11 @@ class ReceiptForm(SiteForm):
     containers = forms.IntegerField(label="Number of containers", min_value=1)
     supplier_name = forms.CharField(label="Supplier name", max_length=160)
     supplier_address = forms.CharField(label="Supplier address", max_length=300)
-    supplier_dea_number = forms.CharField(label="Supplier DEA number", max_length=20)
+    supplier_dea_number = forms.CharField(
+        label="Supplier DEA number",
+        max_length=20,
+        help_text="Two letters then seven digits, as on the invoice.",
+    )
     invoice_number = forms.CharField(label="Invoice number", max_length=60)
     received_at = forms.DateTimeField(label="Received at", widget=_WHEN)
 
@@ -260,7 +264,12 @@ class ReportForm(forms.Form):
     )
     start = forms.DateField(label="From", widget=_DATE)
     end = forms.DateField(label="To (inclusive)", widget=_DATE)
-    patient_id = forms.IntegerField(label="Patient id (history only)", required=False)
+    mrn = forms.CharField(
+        label="Patient MRN (administration history only)",
+        max_length=32,
+        required=False,
+        help_text="The medical record number on the patient's chart at this site.",
+    )
     output = forms.ChoiceField(
         label="Format", choices=[("html", "On screen"), ("csv", "CSV"), ("pdf", "PDF")]
     )
@@ -270,7 +279,11 @@ class RegistrantForm(forms.Form):
     name = forms.CharField(
         label="Registrant name", max_length=160, help_text="As printed on the DEA certificate."
     )
-    dea_number = forms.CharField(label="DEA number", max_length=20)
+    dea_number = forms.CharField(
+        label="DEA number",
+        max_length=20,
+        help_text="Two letters then seven digits, as on the DEA certificate.",
+    )
     expires_on = forms.DateField(label="Registration expires on", widget=_DATE)
 
 

@@ -2,8 +2,11 @@
 
 Everything that makes a PDF goes through `render_pdf`. Landscape US Letter, Helvetica (a PDF
 base font, so nothing is embedded), the header row repeated on every page, "Page n of N" in
-the footer. Columns share the page width in proportion to their content; long text wraps
-inside its cell and a cell longer than `MAX_CELL_CHARS` is cut with "...". Helvetica covers
+the footer. Each column is at least as wide as its longest word (header included), so text
+wraps only at spaces ("DEMO-BO-01" and "Administration" stay whole); the width left over goes
+to the columns with longer text. A word is broken only when it cannot fit at all (wider than
+the page, or than what is left of it beside the other columns' longest words). A cell longer
+than `MAX_CELL_CHARS` is cut with "...". Helvetica covers
 Latin-1 only: typographic dashes and quotes become their ASCII look-alikes, anything else '?'.
 """
 
@@ -21,8 +24,10 @@ TITLE_SIZE, SUBTITLE_SIZE, BODY_SIZE = 13, 8, 7.5
 MARGIN = 28  # points
 LINE_HEIGHT = BODY_SIZE * 1.25
 MAX_CELL_CHARS = 300
-# A column is at least this share of the widest one, so short headers stay readable.
-MIN_COLUMN_SHARE = 0.35
+CELL_PADDING = 2  # points, each side
+# Room for the padding and rounding in fpdf2's line breaking, so a word of exactly the
+# column's width is not broken.
+_CELL_ROOM = 2 * CELL_PADDING + 1
 ELLIPSIS = "..."
 _ASCII = str.maketrans(
     {
@@ -74,24 +79,56 @@ class _ReportPDF(FPDF):
         self.cell(0, SUBTITLE_SIZE * 1.5, f"Page {self.page_no()} of {{nb}}", align="R")
 
 
+def _widths(pdf: FPDF, texts: Sequence[str], style: str) -> tuple[float, float]:
+    """The widest whole text and the widest single word of `texts`, in points."""
+    pdf.set_font(FONT, style, BODY_SIZE)
+    whole = max((pdf.get_string_width(text) for text in texts), default=0.0)
+    words = (word for text in texts for word in text.split(" "))
+    word = max((pdf.get_string_width(w) for w in words), default=0.0)
+    return whole, word
+
+
+def _level(needs: Sequence[float], total: float) -> list[float]:
+    """`needs` cut down to one common ceiling so that they add up to `total`: the widest
+    words give way (and are broken), every other column keeps its need."""
+    remaining, ceiling = total, total
+    for index, need in enumerate(sorted(needs)):
+        share = remaining / (len(needs) - index)
+        if need > share:
+            ceiling = share
+            break
+        remaining -= need
+    return [min(need, ceiling) for need in needs]
+
+
 def column_widths(
     pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]], total: float
 ) -> list[float]:
-    """Shares of `total` in proportion to each column's widest text (cells capped at one
-    line's worth of the page, so one long note cannot starve the other columns)."""
-    cap = total / 3
-    pdf.set_font(FONT, "B", BODY_SIZE)
-    needs = [min(cap, pdf.get_string_width(text)) for text in header]
-    pdf.set_font(FONT, "", BODY_SIZE)
-    for row in rows:
-        needs = [
-            max(need, min(cap, pdf.get_string_width(text)))
-            for need, text in zip(needs, row, strict=True)
-        ]
-    floor = max(needs) * MIN_COLUMN_SHARE
-    needs = [max(need, floor, 1.0) for need in needs]
-    scale = total / sum(needs)
-    return [need * scale for need in needs]
+    """Column widths that add up to `total` (see the module docstring).
+
+    Each column first gets its longest word (the header's in bold); what is left of the page
+    is shared in proportion to how much wider each column's longest text is (a text counts
+    up to a third of the page, so one long note cannot starve the other columns). When the
+    longest words alone are wider than the page, the widest of them are cut to one ceiling.
+    """
+    columns = list(zip(header, *rows, strict=True)) if rows else [(h,) for h in header]
+    minimums: list[float] = []
+    naturals: list[float] = []
+    for head, *cells in columns:
+        head_whole, head_word = _widths(pdf, [head], "B")
+        cell_whole, cell_word = _widths(pdf, cells, "")
+        minimums.append(max(head_word, cell_word, 1.0) + _CELL_ROOM)
+        naturals.append(min(total / 3, max(head_whole, cell_whole, 1.0)) + _CELL_ROOM)
+    if sum(minimums) >= total:
+        return _level(minimums, total)
+    extra = total - sum(minimums)
+    wants = [
+        max(natural - minimum, 0.0) for natural, minimum in zip(naturals, minimums, strict=True)
+    ]
+    if sum(wants) > extra:
+        return [m + extra * want / sum(wants) for m, want in zip(minimums, wants, strict=True)]
+    grown = [max(natural, minimum) for natural, minimum in zip(naturals, minimums, strict=True)]
+    return [width * total / sum(grown) for width in grown]
 
 
 def render_pdf(
@@ -124,7 +161,7 @@ def render_pdf(
         repeat_headings=1,
         borders_layout=TableBordersLayout.HORIZONTAL_LINES,
         wrapmode=WrapMode.WORD,
-        padding=2,
+        padding=CELL_PADDING,
     ) as table:
         table.row(heads)
         for cells in body or [["(no entries)", *([""] * (len(heads) - 1))]]:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import ApplicationError, NotFoundError
+from ketaclinic.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from ketaclinic.core.http import is_htmx
 from ketaclinic.inventory import exports, selectors
 from ketaclinic.inventory.forms import ReportForm, add_service_errors
@@ -70,11 +70,13 @@ def reports_view(request: HttpRequest, site_id: int) -> HttpResponse:
         try:
             report = exports.report_build(
                 user=user, site_id=site.pk, code=data["report"], start=data["start"],
-                end=data["end"], output=data["output"], patient_id=data["patient_id"],
+                end=data["end"], output=data["output"], mrn=data["mrn"],
             )  # fmt: skip
-        except NotFoundError:
-            raise
+        except (NotFoundError, PermissionDeniedError):
+            raise  # site scoping: the same audited 404 / 403 as every other page
         except ApplicationError as error:
+            # Shown on the form (422) whatever format was asked for: a CSV or PDF request
+            # that cannot be answered gets the page that says why.
             add_service_errors(form, error)
         else:
             if data["output"] == "csv":
@@ -97,7 +99,7 @@ def count_print_view(request: HttpRequest, site_id: int, count_id: int) -> HttpR
     )
     if count is None:
         raise NotFoundError("No count with that id at this site.")
-    lines = count.lines.select_related("lot__product", "location")
+    lines = selectors.count_line_views(count=count)
     audit_record(
         actor=user, action=Action.EXPORT, site=site, target_type="inventory_count",
         target_id=count.pk, detail="printable",
@@ -106,6 +108,7 @@ def count_print_view(request: HttpRequest, site_id: int, count_id: int) -> HttpR
         "site": site,
         "count": count,
         "lines": lines,
+        "differing": sum(1 for line in lines if line.differs),
         "registrant": selectors.registrant(site=site),
     }
     return render(request, "inventory/count_print.html", context)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Perm
+from ketaclinic.inventory.dea import dea_check_digit
 from ketaclinic.inventory.models import (
     Balance,
     Count,
@@ -32,11 +33,21 @@ from ketaclinic.inventory.models import (
 )
 from ketaclinic.inventory.services.ledger import entry_post, new_entry
 
+# Synthetic DEA numbers: well-formed (two letters, seven digits, a valid check digit, see
+# ketaclinic/inventory/dea.py) so the register accepts them, and obviously fake: all zeros for
+# the supplier, "FX" and a counting number for the demo sites. They verify nothing and stand
+# for no registrant.
 SUPPLIER = {
     "supplier_name": "Example Pharma Supply (demo)",
     "supplier_address": "1 Example Way, Sampletown, XX 00000 (fictional)",
     "supplier_dea_number": "RX0000000",
 }
+
+
+def demo_dea_number(index: int) -> str:
+    """'FX0000012' for the first demo site, 'FX0000024' for the second (check digit added)."""
+    six = f"{index + 1:06d}"
+    return f"FX{six}{dea_check_digit(six)}"
 
 
 RESOLUTION = "Opened vial mis-estimated; recount matched the register."
@@ -73,7 +84,7 @@ def seed_inventory(*, sites: list[Site], seed: int) -> int:
         Registrant.objects.create(
             site=site,
             name=f"{site.name} ketamine clinic (demo)",
-            dea_number=f"FD{index:07d}",
+            dea_number=demo_dea_number(index),
             expires_on=timezone.localdate() + dt.timedelta(days=400),
         )
         safe = StorageLocation.objects.create(site=site, name="Main safe", kind=LocationKind.SAFE)

@@ -256,3 +256,30 @@ def registrant(*, site: Site) -> Registrant | None:
 
 def site_counts(*, site: Site) -> QuerySet[Count]:
     return Count.objects.filter(site=site).select_related("counted_by", "second_counter")
+
+
+@dataclass(frozen=True)
+class CountLineView:
+    """One line of a count as its result page shows it: counted, register and difference."""
+
+    line: CountLine
+    difference_mg: Decimal
+
+    @property
+    def differs(self) -> bool:
+        return self.difference_mg != 0
+
+    @property
+    def difference_label(self) -> str:
+        """'0.000', '+5.000 (over)' or '-10.000 (short)': words, not only a colour."""
+        if not self.differs:
+            return f"{self.difference_mg:.3f}"
+        word = "over" if self.difference_mg > 0 else "short"
+        return f"{self.difference_mg:+.3f} ({word})"
+
+
+def count_line_views(*, count: Count) -> list[CountLineView]:
+    lines = count.lines.select_related("lot__product", "location")
+    return [
+        CountLineView(line=line, difference_mg=line.counted_mg - line.expected_mg) for line in lines
+    ]

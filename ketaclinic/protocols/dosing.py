@@ -19,8 +19,8 @@ never a float):
 
 Refused (`ApplicationError`, nothing computed): missing, zero, negative or implausible
 inputs; a session number outside 1..sessions_planned; a version with a phase without a dose
-(DAS-2019 as published); `total_mg_per_kg` above the version's `max_mg_per_kg`; `total_mg`
-above its `max_total_mg`.
+(DAS-2019 as published) or without a `max_mg_per_kg` (no upper limit); `total_mg_per_kg`
+above the version's `max_mg_per_kg`; `total_mg` above its `max_total_mg`.
 
 Intermediate quotients are computed with 50 significant digits, so a result that is exactly
 halfway (x.x5) is recognised as such and rounded up, as exact arithmetic would.
@@ -45,6 +45,16 @@ MG_PER_KG = Decimal("0.001")
 # sold at 10, 50 and 100 mg/mL (Ketalar US label); a prediluted syringe may be weaker.
 CONCENTRATION_MG_PER_ML_MIN, CONCENTRATION_MG_PER_ML_MAX = Decimal("0.1"), Decimal("100")
 BAG_VOLUME_ML_MIN, BAG_VOLUME_ML_MAX = Decimal("10"), Decimal("1000")
+
+# The anaesthetic label's upper IV induction dose (label range IV 1-4.5 mg/kg, "far above
+# these protocols": DOMAIN.md section 1). A plausibility ceiling that catches typing errors
+# (50 for 0.50) in a protocol version, not a clinical recommendation: the medical director
+# sets each version's own `max_mg_per_kg`, far below it.
+IV_LABEL_MAX_INDUCTION_MG_PER_KG = Decimal("4.5")
+
+NO_MAXIMUM_PROBLEM = (
+    "No maximum mg/kg set: the medical director must set one before the version can be used."
+)
 
 _PRECISION = 50
 _SIXTY = Decimal(60)
@@ -139,8 +149,9 @@ def _minutes_problem(version: ProtocolVersion, phases: Sequence[ProtocolPhase]) 
 def version_problems(version: ProtocolVersion) -> list[str]:
     """Why this version cannot be used for treatment; empty when it can.
 
-    A missing dose blocks dose planning altogether; a missing IV duration leaves the plan
-    without a pump rate, so the version is not offered for enrolment either.
+    A missing dose blocks dose planning altogether, and so does a missing `max_mg_per_kg`
+    (the version would have no upper limit); a missing IV duration leaves the plan without
+    a pump rate, so the version is not offered for enrolment either.
     """
     problems: list[str] = []
     for session in _sessions(version):
@@ -148,6 +159,8 @@ def version_problems(version: ProtocolVersion) -> list[str]:
         for problem in (_dose_problem(version, phases), _minutes_problem(version, phases)):
             if problem and problem not in problems:
                 problems.append(problem)
+    if version.max_mg_per_kg is None:
+        problems.append(NO_MAXIMUM_PROBLEM)
     return problems
 
 
@@ -255,6 +268,8 @@ def plan_dose(
     )
     phases = session_phases(version, session_number)
     problem = _dose_problem(version, phases)
+    if problem is None and version.max_mg_per_kg is None:
+        problem = NO_MAXIMUM_PROBLEM
     if problem:
         raise ApplicationError(problem, field_errors={"protocol": [problem]})
 

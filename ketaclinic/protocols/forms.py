@@ -61,14 +61,15 @@ class VersionForm(forms.ModelForm[ProtocolVersion]):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        """`editing` a draft keeps its reason; a new version starts with an empty one."""
         super().__init__(*args, **kwargs)
         schedule = self.instance.instrument_schedule or []
         if not self.is_bound:
             self.initial["instrument_schedule"] = "\n".join(
                 f"{item.get('instrument', '')} {item.get('event', '')}" for item in schedule
             )
-            self.initial["change_reason"] = ""
+            self.initial["change_reason"] = self.instance.change_reason if editing else ""
 
     def clean_instrument_schedule(self) -> list[dict[str, str]]:
         text = self.cleaned_data.get("instrument_schedule") or ""

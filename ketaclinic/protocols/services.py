@@ -20,7 +20,7 @@ from ketaclinic.accounts.roles import Perm
 from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import ApplicationError, ErrorCode, validated
-from ketaclinic.protocols.dosing import label, version_problems
+from ketaclinic.protocols.dosing import IV_LABEL_MAX_INDUCTION_MG_PER_KG, label, version_problems
 from ketaclinic.protocols.models import (
     PhaseKind,
     ProtocolPhase,
@@ -165,6 +165,39 @@ def _check_schedule(schedule: object) -> dict[str, list[str]]:
     return {"instrument_schedule": problems} if problems else {}
 
 
+_CEILING = f"{IV_LABEL_MAX_INDUCTION_MG_PER_KG.normalize():f} mg/kg"
+_CEILING_WHY = (
+    f"the upper IV induction dose on the anaesthetic label (IV 1-{_CEILING}, far above these "
+    "protocols: DOMAIN.md section 1). That is a plausibility ceiling, not a clinical "
+    "recommendation: check the entry and its unit (0.5, not 50)."
+)
+
+
+def _check_iv_ceiling(
+    version: ProtocolVersion, phases: Sequence[PhaseSpec]
+) -> dict[str, list[str]]:
+    """IV doses above the label's upper induction dose are typing errors (DOMAIN.md s. 1)."""
+    if version.route != Route.IV:
+        return {}
+    problems: dict[str, list[str]] = {}
+    ceiling = IV_LABEL_MAX_INDUCTION_MG_PER_KG
+    maximum = version.max_mg_per_kg
+    if maximum is not None and maximum.is_finite() and maximum > ceiling:
+        problems["max_mg_per_kg"] = [
+            f"Maximum {maximum.normalize():f} mg/kg is above {_CEILING}, {_CEILING_WHY}"
+        ]
+    for phase in phases:
+        dose = phase.mg_per_kg
+        if phase.kind in _IV_KINDS and dose is not None and dose.is_finite() and dose > ceiling:
+            session = phase.session_number
+            where = "every session" if session == 0 else f"session {session}"
+            problems.setdefault("phases", []).append(
+                f"The IV {phase.kind} dose {dose.normalize():f} mg/kg ({where}, phase "
+                f"{phase.order}) is above {_CEILING}, {_CEILING_WHY}"
+            )
+    return problems
+
+
 def _check_limits(version: ProtocolVersion, phases: Sequence[PhaseSpec]) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if version.route == Route.IM and version.min_infusion_minutes is not None:
@@ -219,6 +252,8 @@ def _check(version: ProtocolVersion, phases: Sequence[PhaseSpec]) -> None:
     )
     problems |= _check_schedule(version.instrument_schedule)
     problems |= _check_limits(version, phases)
+    for field, messages in _check_iv_ceiling(version, phases).items():
+        problems.setdefault(field, []).extend(messages)
     if problems:
         raise _refusal(problems, f"Cannot save {label(version)}")
     validated(version, exclude=("template", "created_by"))

@@ -48,7 +48,7 @@ def _version_form(request: HttpRequest, *, source: ProtocolVersion, editing: boo
     user = acting_user(request)
     require_perm(user=user, perm=Perm.PROTOCOL_MANAGE, target_type=_TARGET, target_id=source.pk)
     data = request.POST if request.method == "POST" else None
-    form = VersionForm(data, instance=selectors.unsaved_copy(version=source))
+    form = VersionForm(data, instance=selectors.unsaved_copy(version=source), editing=editing)
     rows = phase_forms(data, source)
     in_use = selectors.version_in_use(version=source)
     refusal = services.edit_refusal(source, in_use=in_use) if editing else ""

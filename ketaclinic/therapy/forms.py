@@ -27,9 +27,12 @@ class NoteForm(forms.Form):
     held_at = forms.DateTimeField(**_HELD_AT)  # type: ignore[arg-type]  # shared kwargs dict
 
     def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo, **kwargs: Any) -> None:
+        """A note not held yet (a new draft) shows "Held at" as now, in the site's time."""
         super().__init__(*args, **kwargs)
         self.zone = zone
         held = self.initial.get("held_at")
+        if held is None and not self.is_bound:
+            held = timezone.now()
         if isinstance(held, dt.datetime):
             self.initial["held_at"] = timezone.localtime(held, zone).replace(tzinfo=None)
 

@@ -54,7 +54,12 @@ def lot(product: Product) -> Lot:
 
 
 def receive(
-    actor: User, location: StorageLocation, lot: Lot, *, containers: int = 2
+    actor: User,
+    location: StorageLocation,
+    lot: Lot,
+    *,
+    containers: int = 2,
+    received_at: dt.datetime | None = None,
 ) -> LedgerEntry:
     return services.receipt_record(
         actor=actor,
@@ -65,7 +70,7 @@ def receive(
         supplier=services.Supplier(
             "Example Pharma Supply (demo)", "1 Example Way, Nowhere", "RX0000000", "INV-1"
         ),
-        received_at=timezone.now() - dt.timedelta(hours=2),
+        received_at=received_at or timezone.now() - dt.timedelta(hours=2),
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.infusions.models import Infusion
+from ketaclinic.inventory.dea import dea_check_digit
 from ketaclinic.inventory.models import (
     LocationKind,
     Lot,
@@ -35,11 +36,17 @@ def product_create(*, ndc: str = "00000-0000-01") -> Product:
     return product
 
 
+def synthetic_dea_number(number: int, prefix: str = "FX") -> str:
+    """A fake but well-formed DEA number: `prefix`, six digits of `number`, the check digit."""
+    six = f"{number:06d}"
+    return f"{prefix}{six}{dea_check_digit(six)}"
+
+
 def registrant_create(site: Site, *, dea_number: str = "") -> Registrant:
     return Registrant.objects.create(
         site=site,
         name=f"{site.name} clinic (synthetic)",
-        dea_number=dea_number or f"FX{site.pk:07d}",
+        dea_number=dea_number or synthetic_dea_number(site.pk),
         expires_on=dt.date(2099, 12, 31),
     )
 

@@ -44,7 +44,7 @@ def test_post_receipt_and_refusal(api_client_for, compliance, safe, product):
     body = {
         "product_id": product.pk, "lot_number": "API-1", "expires_on": "2099-01-01",
         "location_id": safe.pk, "containers": 1, "supplier_name": "Example Pharma (demo)",
-        "supplier_address": "1 Way", "supplier_dea_number": "RX1", "invoice_number": "I-1",
+        "supplier_address": "1 Way", "supplier_dea_number": "RX0000000", "invoice_number": "I-1",
         "received_at": timezone.now().isoformat(),
     }  # fmt: skip
     path = f"/api/v1/inventory/sites/{safe.site.pk}/receipts"

@@ -124,11 +124,12 @@ def test_witness_without_the_permission_is_refused(nurse, compliance, infusion, 
 def test_expired_lot_cannot_be_administered(
     nurse, physician, compliance, infusion, product, safe, cart
 ):
-    """Given a lot that expired yesterday, when drawing from it, then refused on 'lot'."""
+    """Given a lot received before its expiry that has expired since, when drawing from it,
+    then refused on 'lot'."""
     expired = lot_create(product, number="OLD-1", expires_on=dt.date(2020, 1, 31))
     from tests.inventory.conftest import receive
 
-    receive(compliance, safe, expired)
+    receive(compliance, safe, expired, received_at=dt.datetime(2020, 1, 2, 15, tzinfo=dt.UTC))
     _refused(lambda: draw(nurse, infusion, expired, safe, witness=physician), "lot")
 
 

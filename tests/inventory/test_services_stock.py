@@ -46,7 +46,7 @@ def test_receipt_records_every_dea_field(compliance, safe, product):
         lot_in=services.LotIn(product.pk, "NEW-7", dt.date(2099, 6, 30)),
         location_id=safe.pk,
         containers=3,
-        supplier=services.Supplier("Example Pharma (demo)", "1 Way", "RX0000001", "INV-9"),
+        supplier=services.Supplier("Example Pharma (demo)", "1 Way", "RX0000000", "INV-9"),
         received_at=NOW() - dt.timedelta(hours=1),
     )
     assert entry.kind == EntryKind.RECEIPT
@@ -56,7 +56,7 @@ def test_receipt_records_every_dea_field(compliance, safe, product):
         Decimal("30.000"),
         3,
     )
-    assert (entry.supplier_dea_number, entry.invoice_number) == ("RX0000001", "INV-9")
+    assert (entry.supplier_dea_number, entry.invoice_number) == ("RX0000000", "INV-9")
     assert balance(entry.lot, safe) == Decimal("1500.000")
 
 
@@ -70,7 +70,7 @@ def test_receipt_missing_invoice_is_refused(compliance, safe, product):
             lot_in=services.LotIn(product.pk, "NEW-8", dt.date(2099, 6, 30)),
             location_id=safe.pk,
             containers=1,
-            supplier=services.Supplier("Example Pharma (demo)", "1 Way", "RX0000001", " "),
+            supplier=services.Supplier("Example Pharma (demo)", "1 Way", "RX0000000", " "),
             received_at=NOW(),
         ),
         "invoice_number",

@@ -120,7 +120,9 @@ def test_das_is_refused_with_400_until_a_dose_is_set(nurse, clinic_admin, das, a
     client = api_client_for(nurse)
 
     refused = _post(client, "das-2019", _KARE_70)
-    v2 = draft_from(actor=clinic_admin, version=das, phases=[infusion("0.5", 30)])
+    v2 = draft_from(
+        actor=clinic_admin, version=das, phases=[infusion("0.5", 30)], max_mg_per_kg=D("0.5")
+    )
     services.protocol_version_activate(actor=clinic_admin, version=v2)
     planned = _post(client, "das-2019", _KARE_70)
 

@@ -177,12 +177,18 @@ def test_das_is_refused_until_the_medical_director_sets_a_dose(das):
         "The protocol das-2019 v1 has no dose: the clinic's medical director must set one in "
         "a new version before it can be used."
     )
-    assert version_problems(das) == [error.message]
+    assert version_problems(das) == [
+        error.message,
+        "No maximum mg/kg set: the medical director must set one before the version can be used.",
+    ]
 
 
 def test_das_with_a_dose_set_in_version_2_plans(das, clinic_admin):
-    """A new version with 0.5 mg/kg over 30 min: 60 kg -> 30.0 mg, 3.00 mL, 200.0 mL/h."""
-    v2 = draft_from(actor=clinic_admin, version=das, phases=[infusion("0.5", 30)])
+    """A new version with 0.5 mg/kg over 30 min (maximum 0.5 mg/kg): 60 kg -> 30.0 mg,
+    3.00 mL, 200.0 mL/h."""
+    v2 = draft_from(
+        actor=clinic_admin, version=das, phases=[infusion("0.5", 30)], max_mg_per_kg=D("0.5")
+    )
 
     plan = _plan("das-2019", weight="60", version=v2)
 

@@ -203,7 +203,9 @@ def test_activating_a_version_twice_or_without_a_dose_is_refused_and_writes_noth
 
     assert no_dose.value.message == (
         "das-2019 v2 cannot be activated yet. The protocol das-2019 v2 has no dose: the "
-        "clinic's medical director must set one in a new version before it can be used."
+        "clinic's medical director must set one in a new version before it can be used. "
+        "No maximum mg/kg set: the medical director must set one before the version can be "
+        "used."
     )
     assert active.value.message.startswith("das-2019 v1 is active: only a draft can be")
     assert _counts() == before

@@ -12,6 +12,7 @@ from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Perm
 from ketaclinic.core.errors import ApplicationError, validated
 from ketaclinic.inventory.access import require_site, site_date
+from ketaclinic.inventory.dea import dea_number_normalised, dea_number_problem
 from ketaclinic.inventory.models import EntryKind, LedgerEntry, Lot, Product, Registrant
 from ketaclinic.inventory.services.ledger import entry_post, lot_at_site, new_entry, require_past
 
@@ -74,7 +75,7 @@ def _supplier_fields(supplier: Supplier) -> dict[str, str]:
     fields = {
         "supplier_name": supplier.name.strip(),
         "supplier_address": supplier.address.strip(),
-        "supplier_dea_number": supplier.dea_number.strip(),
+        "supplier_dea_number": dea_number_normalised(supplier.dea_number),
         "invoice_number": supplier.invoice_number.strip(),
     }
     missing = [name for name, value in fields.items() if not value]
@@ -84,7 +85,25 @@ def _supplier_fields(supplier: Supplier) -> dict[str, str]:
         raise ApplicationError(
             f"Missing: {labels}. Copy them from the invoice.", field_errors=errors
         )
+    problem = dea_number_problem(
+        fields["supplier_dea_number"],
+        what="Supplier DEA number",
+        fix="Copy it from the invoice or the supplier's DEA certificate.",
+    )
+    if problem:
+        raise _refuse("supplier_dea_number", problem)
     return fields
+
+
+def _refuse_expired(lot_in: LotIn, received_on: dt.date) -> None:
+    """Expired stock is not received (it goes back to the supplier or is destroyed)."""
+    if lot_in.expires_on < received_on:
+        raise _refuse(
+            "expires_on",
+            f"Lot {lot_in.lot_number.strip()} expired on {lot_in.expires_on:%Y-%m-%d}: expired "
+            "stock is not received into the register; record it for return to the supplier "
+            "or for destruction (DEA Form 41) instead.",
+        )
 
 
 @transaction.atomic
@@ -101,10 +120,12 @@ def receipt_record(
     """Record stock received: every DEA receipt field, the lot created on first receipt."""
     require_site(user=actor, site=site, perm=Perm.INVENTORY_RECEIVE, target_type="ledger_entry")
     require_past(received_at, field="received_at")
-    registrant_require(site=site, on=site_date(site, received_at))
+    received_on = site_date(site, received_at)
+    registrant_require(site=site, on=received_on)
     if containers < 1:
         raise _refuse("containers", "Number of containers must be at least 1.")
     fields = _supplier_fields(supplier)
+    _refuse_expired(lot_in, received_on)
     lot = lot_for_receipt(lot_in)
     lot, location = lot_at_site(site=site, lot_id=lot.pk, location_id=location_id, field="location")
     quantity_mg = lot.product.container_mg * containers

@@ -13,6 +13,7 @@ from ketaclinic.audit.models import Action
 from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import ApplicationError, validated
 from ketaclinic.inventory.access import require_site
+from ketaclinic.inventory.dea import dea_number_normalised, dea_number_problem
 from ketaclinic.inventory.models import (
     InventorySettings,
     LocationKind,
@@ -36,10 +37,14 @@ def registrant_record(
 ) -> Registrant:
     """The site's DEA registration; a renewal replaces the previous one (kept, inactive)."""
     require_site(user=actor, site=site, perm=Perm.INVENTORY_MANAGE, target_type="registrant")
-    current = Registrant.objects.select_for_update().filter(site=site, is_active=True).first()
-    registrant = Registrant(
-        site=site, name=name.strip(), dea_number=dea_number.strip().upper(), expires_on=expires_on
+    number = dea_number_normalised(dea_number)
+    problem = dea_number_problem(
+        number, what="DEA number", fix="Copy it from the site's DEA registration certificate."
     )
+    if problem:
+        raise ApplicationError(problem, field_errors={"dea_number": [problem]})
+    current = Registrant.objects.select_for_update().filter(site=site, is_active=True).first()
+    registrant = Registrant(site=site, name=name.strip(), dea_number=number, expires_on=expires_on)
     if current is not None:
         current.is_active = False
         current.save(update_fields=["is_active"])
