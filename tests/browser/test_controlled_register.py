@@ -146,7 +146,7 @@ def test_receipt_administration_waste_count_and_reconciliation(
     expect(printout.locator("h1")).to_have_text("Shift count: Boston, MA")
     expect(printout).to_contain_text(f"by {nurse.get_full_name()} and {physician.get_full_name()}")
     cells = printout.locator("tbody tr td")
-    # Location, Drug, NDC, Lot, Expiry, Sealed, Opened, Counted, Register.
+    # Location, Drug, NDC, Lot, Expiry, Sealed, Opened, Counted, Register, Difference.
     expect(cells).to_have_text(
         [
             CART,
@@ -158,6 +158,7 @@ def test_receipt_administration_waste_count_and_reconciliation(
             "430.000",
             "930.000",
             "940.000",
+            "-10.000 (short)",
         ]
     )
     sign_out(page)
