@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from ketaclinic.accounts.models import ApiToken, Site, User
 from ketaclinic.accounts.permissions import require_perm
-from ketaclinic.accounts.roles import Perm
+from ketaclinic.accounts.roles import ROLE_PERMS, Perm
 from ketaclinic.core.errors import NotFoundError
 
 
@@ -37,3 +37,12 @@ def staff_get(*, actor: User, user_id: int) -> User:
 
 def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def staff_with_perm(*, site: Site, perm: Perm, exclude: User | None = None) -> QuerySet[User]:
+    """Active staff at `site` whose roles grant `perm` (a waste witness, a second counter)."""
+    roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
+    users = User.objects.filter(sites=site, is_active=True, role_assignments__role__in=roles)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.distinct().order_by("last_name", "username")

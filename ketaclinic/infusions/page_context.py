@@ -11,7 +11,8 @@ from django import forms as django_forms
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.roles import ROLE_PERMS, Perm
+from ketaclinic.accounts.roles import Perm
+from ketaclinic.accounts.selectors import staff_with_perm
 from ketaclinic.infusions import forms as f
 from ketaclinic.infusions.models import Infusion, InfusionEventKind, InfusionStatus, VitalsEntry
 from ketaclinic.infusions.selectors.pages import Flowsheet, flowsheet
@@ -210,13 +211,7 @@ def _register_options(*, infusion: Infusion, user: User, forms: dict[str, f.Serv
         if not infusion.lot_number or row.lot_number == infusion.lot_number
     ]
     stop.fields["lot"].widget.choices = lots
-    roles = [role for role, perms in ROLE_PERMS.items() if Perm.INVENTORY_WITNESS in perms]
-    witnesses = (
-        User.objects.filter(sites=infusion.site, is_active=True, role_assignments__role__in=roles)
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("last_name", "username")
-    )
+    witnesses = staff_with_perm(site=infusion.site, perm=Perm.INVENTORY_WITNESS, exclude=user)
     stop.fields["witness"].widget.choices = [("", "Choose the witness")] + [
         (person.username, f"{person.get_full_name() or person.username} ({person.username})")
         for person in witnesses

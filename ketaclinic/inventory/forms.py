@@ -11,7 +11,8 @@ from django import forms
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
-from ketaclinic.accounts.roles import ROLE_PERMS, Perm
+from ketaclinic.accounts.roles import Perm
+from ketaclinic.accounts.selectors import staff_with_perm
 from ketaclinic.core.errors import ApplicationError
 from ketaclinic.inventory.models import (
     Balance,
@@ -53,12 +54,7 @@ def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
 
 
 def people_with(site: Site, perm: Perm, *, exclude: User) -> list[tuple[str, str]]:
-    roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
-    users = (
-        User.objects.filter(sites=site, is_active=True, role_assignments__role__in=roles)
-        .exclude(pk=exclude.pk)
-        .distinct()
-    )
+    users = staff_with_perm(site=site, perm=perm, exclude=exclude)
     return [("", "Pick a colleague")] + [(str(u.pk), str(u)) for u in users]
 
 
