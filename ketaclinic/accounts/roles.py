@@ -55,13 +55,20 @@ class Perm(StrEnum):
     INVENTORY_WITNESS = "inventory.witness"
     INVENTORY_COUNT = "inventory.count"
     INVENTORY_MANAGE = "inventory.manage"
+    APPOINTMENT_BOOK = "appointment.book"
+    SCHEDULE_MANAGE = "schedule.manage"
+    CALENDAR_FEED = "calendar.feed"
+    RECOVERY_RECORD = "recovery.record"
+    RECOVERY_RULE_MANAGE = "recovery_rule.manage"
+    OUTCOMES_VIEW = "outcomes.view"
 
 
 _CLINICAL = frozenset({Perm.PATIENT_VIEW, Perm.CONSENT_RECORD, Perm.QUESTIONNAIRE_ENTER})
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     # Front desk works the inquiry queue and registers patients; no clinical judgements.
-    Role.FRONT_DESK: _CLINICAL | {Perm.INQUIRY_MANAGE, Perm.PATIENT_CREATE},
+    Role.FRONT_DESK: _CLINICAL
+    | {Perm.INQUIRY_MANAGE, Perm.PATIENT_CREATE, Perm.APPOINTMENT_BOOK},
     # Only a physician decides eligibility, signs the risk-benefit note and overrides.
     Role.PHYSICIAN: _CLINICAL
     | {
@@ -83,6 +90,10 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         Perm.INVENTORY_ADMINISTER,
         Perm.INVENTORY_WITNESS,
         Perm.INVENTORY_COUNT,
+        Perm.APPOINTMENT_BOOK,
+        Perm.CALENDAR_FEED,
+        Perm.RECOVERY_RECORD,
+        Perm.OUTCOMES_VIEW,
     },
     Role.NURSE: _CLINICAL
     | {
@@ -97,9 +108,19 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         Perm.INVENTORY_ADMINISTER,
         Perm.INVENTORY_WITNESS,
         Perm.INVENTORY_COUNT,
+        Perm.APPOINTMENT_BOOK,
+        Perm.CALENDAR_FEED,
+        Perm.RECOVERY_RECORD,
     },
     Role.THERAPIST: _CLINICAL
-    | {Perm.LEVEL_OF_CARE_ASSESS, Perm.SAFETY_ALERT_ACKNOWLEDGE, Perm.INTEGRATION_SIGN},
+    | {
+        Perm.LEVEL_OF_CARE_ASSESS,
+        Perm.SAFETY_ALERT_ACKNOWLEDGE,
+        Perm.INTEGRATION_SIGN,
+        Perm.APPOINTMENT_BOOK,
+        Perm.CALENDAR_FEED,
+        Perm.RECOVERY_RECORD,
+    },
     # Compliance reviews charts when investigating an access or a disclosure, and keeps
     # the controlled-substance register (receipts, counts, reports, discrepancies).
     Role.COMPLIANCE: frozenset(
@@ -111,6 +132,8 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.INVENTORY_RECEIVE,
             Perm.INVENTORY_COUNT,
             Perm.INVENTORY_MANAGE,
+            Perm.OUTCOMES_VIEW,
+            Perm.RESEARCH_EXPORT,
         }
     ),
     # The clinic admin runs accounts and configuration, not care: no patient records.
@@ -121,10 +144,12 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.INSTRUMENT_MANAGE,
             Perm.PROTOCOL_MANAGE,
             Perm.ALERT_RULE_MANAGE,
+            Perm.SCHEDULE_MANAGE,
+            Perm.RECOVERY_RULE_MANAGE,
         }
     ),
-    # Researchers see de-identified exports only, never a chart.
-    Role.RESEARCHER: frozenset({Perm.RESEARCH_EXPORT}),
+    # Researchers see cohort analytics and de-identified exports only, never a chart.
+    Role.RESEARCHER: frozenset({Perm.RESEARCH_EXPORT, Perm.OUTCOMES_VIEW}),
 }
 
 

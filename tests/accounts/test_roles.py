@@ -64,6 +64,8 @@ def test_compliance_holds_exactly_patient_view_the_audit_log_and_the_register():
             Perm.INVENTORY_RECEIVE,
             Perm.INVENTORY_COUNT,
             Perm.INVENTORY_MANAGE,
+            Perm.OUTCOMES_VIEW,
+            Perm.RESEARCH_EXPORT,
         }
     )
 
@@ -78,13 +80,16 @@ def test_clinic_admin_holds_exactly_staff_and_configuration_permissions():
             Perm.INSTRUMENT_MANAGE,
             Perm.PROTOCOL_MANAGE,
             Perm.ALERT_RULE_MANAGE,
+            Perm.SCHEDULE_MANAGE,
+            Perm.RECOVERY_RULE_MANAGE,
         }
     )
 
 
 def test_researcher_holds_exactly_the_research_export():
-    """Given a researcher, then de-identified research exports are all they may do."""
-    assert perms_for_roles({"researcher"}) == frozenset({Perm.RESEARCH_EXPORT})
+    """Given a researcher, then cohort analytics and de-identified research exports are all
+    they may do."""
+    assert perms_for_roles({"researcher"}) == frozenset({Perm.RESEARCH_EXPORT, Perm.OUTCOMES_VIEW})
 
 
 @pytest.mark.parametrize("role", [Role.CLINIC_ADMIN, Role.RESEARCHER])
@@ -161,7 +166,7 @@ def test_user_has_role_perm_follows_the_assigned_roles(make_user, boston):
     """Given a researcher, then the user object grants research.export and not patient.view."""
     researcher: User = make_user(Role.RESEARCHER, boston)
 
-    assert researcher.perms == frozenset({Perm.RESEARCH_EXPORT})
+    assert researcher.perms == frozenset({Perm.RESEARCH_EXPORT, Perm.OUTCOMES_VIEW})
     assert researcher.has_role_perm(Perm.RESEARCH_EXPORT) is True
     assert researcher.has_role_perm(Perm.PATIENT_VIEW) is False
 

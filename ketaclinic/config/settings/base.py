@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "ketaclinic.therapy",
     "ketaclinic.infusions",
     "ketaclinic.inventory",
+    "ketaclinic.scheduling",
+    "ketaclinic.recovery",
+    "ketaclinic.outcomes",
+    "ketaclinic.notifications",
 ]
 
 MIDDLEWARE = [
