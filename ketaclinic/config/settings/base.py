@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 
 # Lets runtime code write generic types such as forms.ModelForm[User] (django-stubs).
 django_stubs_ext.monkeypatch()
@@ -244,3 +245,57 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Background jobs: Celery with Redis as the broker (ketaclinic/config/celery.py reads every
+# CELERY_* setting here). The demo and the tests run tasks eagerly, without a broker.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get(
+    "KETACLINIC_REDIS_URL", "redis://127.0.0.1:6379/0"
+)
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it finished, so a worker killed mid-task leaves it for another;
+# every task is idempotent (the outbox's unique keys), so running one twice sends nothing twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# `expires`: a run that waited longer than its period is dropped; the next run covers it.
+CELERY_BEAT_SCHEDULE = {
+    "appointment-reminders": {
+        "task": "ketaclinic.notifications.tasks.send_appointment_reminders",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "checkin-reminders": {
+        "task": "ketaclinic.notifications.tasks.send_checkin_reminders",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "questionnaire-reminders": {
+        "task": "ketaclinic.notifications.tasks.send_questionnaire_reminders",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
+    "integration-overdue-alerts": {
+        "task": "ketaclinic.notifications.tasks.send_integration_overdue_alerts",
+        "schedule": 900.0,
+        "options": {"expires": 890},
+    },
+    "outbox-requeue-pending": {
+        "task": "ketaclinic.notifications.tasks.requeue_pending_notifications",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
+    "nightly-outcomes-recompute": {
+        "task": "ketaclinic.notifications.tasks.nightly_recompute_outcomes",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+# Text messages: ketaclinic.notifications.sms.ConsoleSmsBackend prints them (the demo); a
+# clinic plugs in its provider by subclassing ketaclinic.notifications.sms.SmsBackend.
+KETACLINIC_SMS_BACKEND = os.environ.get(
+    "KETACLINIC_SMS_BACKEND", "ketaclinic.notifications.sms.ConsoleSmsBackend"
+)

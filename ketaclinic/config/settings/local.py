@@ -13,3 +13,7 @@ KETACLINIC_DEMO = True
 KETACLINIC_REQUIRE_MFA = env_bool("KETACLINIC_REQUIRE_MFA", False)
 # Static files come from the source tree through WhiteNoise finders: no collectstatic here.
 STATIC_ROOT = None  # type: ignore[assignment]  # base sets a Path for production
+# The demo runs tasks eagerly, without a broker. For a production-like run against Redis set
+# KETACLINIC_CELERY_EAGER=0 and start a worker and beat (see the README).
+CELERY_TASK_ALWAYS_EAGER = env_bool("KETACLINIC_CELERY_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = CELERY_TASK_ALWAYS_EAGER
