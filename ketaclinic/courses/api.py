@@ -31,10 +31,10 @@ from ketaclinic.courses.schemas import (
     InfusionBookIn,
     ReasonIn,
 )
-from ketaclinic.infusions.services import infusion_schedule
 from ketaclinic.patients.models import AddictionTarget
 from ketaclinic.patients.selectors import patient_get
 from ketaclinic.protocols.models import ProtocolVersion
+from ketaclinic.scheduling.services import course_infusion_book
 
 router = Router(tags=["courses"])
 
@@ -215,14 +215,17 @@ def create_gate_override(
     return Status(201, override)
 
 
-@router.post("/courses/{course_id}/infusions", response={201: InfusionBookedOut, **_ERRORS})
+@router.post(
+    "/courses/{course_id}/infusions", response={201: InfusionBookedOut, 409: ErrorOut, **_ERRORS}
+)
 def book_infusion(request: HttpRequest, course_id: int, payload: InfusionBookIn) -> Status[Any]:
     """Book a session of an open course (nurse or physician). The gates are checked when the
     infusion starts; list the course's infusions with GET /infusions?course_id=."""
     user = api_user(request)
     reject_unknown_params(request, set())
     course = selectors.course_get(user=user, course_id=course_id, target_type="infusion")
-    infusion = infusion_schedule(actor=user, course=course, **payload.model_dump())
+    # Through the calendar, so a chair already booked at that time is a 409.
+    infusion = course_infusion_book(actor=user, course=course, **payload.model_dump())
     return Status(
         201,
         {

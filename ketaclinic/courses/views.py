@@ -29,9 +29,9 @@ from ketaclinic.courses.forms import (
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.courses.timeline import course_timeline
 from ketaclinic.eligibility.readiness import patient_readiness
-from ketaclinic.infusions.services import infusion_schedule
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.selectors import patient_get
+from ketaclinic.scheduling.services import course_infusion_book
 
 GET_POST = ["GET", "POST"]
 # action -> (service, needs a written reason, what the success message says)
@@ -186,9 +186,10 @@ def infusion_book_view(request: HttpRequest, course_id: int) -> HttpResponse:
     assert form is not None  # posted data always makes a form
     if form.is_valid():
         try:
-            infusion = infusion_schedule(actor=user, course=course, **form.cleaned_data)
+            # Through the calendar, so a chair already booked at that time is refused.
+            infusion = course_infusion_book(actor=user, course=course, **form.cleaned_data)
         except ApplicationError as error:
-            if error.status_code != 400:
+            if error.status_code not in (400, 409):
                 raise
             form.add_service_error(error)
         else:

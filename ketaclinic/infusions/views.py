@@ -22,6 +22,7 @@ from ketaclinic.infusions.chart import vitals_chart
 from ketaclinic.infusions.models import Infusion
 from ketaclinic.infusions.page_context import flowsheet_context
 from ketaclinic.infusions.selectors import pages, reads
+from ketaclinic.scheduling.selectors.board import chair_board_layout
 
 
 def _respond(*, actor: User, infusion: Infusion, alert_id: int, **kwargs: Any) -> object:
@@ -124,10 +125,13 @@ def chair_board_view(request: HttpRequest) -> HttpResponse:
     site_id = request.GET.get("site", "")
     site = pages.board_site(user=user, site_id=int(site_id) if site_id.isdigit() else None)
     with timezone.override(zoneinfo.ZoneInfo(site.time_zone)):
+        rows = pages.chair_board(user=user, site=site)
         context = {
             "site": site,
             "sites": pages.board_sites(user=user),
-            "rows": pages.chair_board(user=user, site=site),
+            "rows": rows,
+            # Every chair of the calendar, free ones included, with today's infusions in them.
+            "slots": chair_board_layout(site=site, rows=rows),
             "now": timezone.now(),
         }
         page = "_board_rows.html" if is_htmx(request) else "board.html"

@@ -235,6 +235,9 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=AppointmentStatus.values), name="appointment_status_known"
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AppointmentKind.values), name="appointment_kind_known"
+            ),
             # A cancellation or no-show always says who and why.
             models.CheckConstraint(
                 condition=~Q(status__in=["cancelled", "no_show"])
@@ -263,6 +266,14 @@ class Appointment(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class HoldRole(models.TextChoices):
+    CHAIR = "chair", "Chair"
+    ROOM = "room", "Room"
+    CLINICIAN = "clinician", "Clinician"
+    NURSE = "nurse", "Nurse"
+    PHYSICIAN = "physician", "Supervising physician"
+
+
 class Hold(models.Model):
     """One thing an appointment occupies (a resource or a staff member) for its span.
     `active` is cleared when the appointment is cancelled or a no-show, freeing the slot."""
@@ -274,9 +285,7 @@ class Hold(models.Model):
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    role = models.CharField(
-        max_length=12, help_text="What the holder does: chair, room, clinician, nurse, physician."
-    )
+    role = models.CharField(max_length=12, choices=HoldRole.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     active = models.BooleanField(default=True)
@@ -292,6 +301,7 @@ class Hold(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="hold_end_after_start"
             ),
+            models.CheckConstraint(condition=Q(role__in=HoldRole.values), name="hold_role_known"),
         ]
         indexes = [
             models.Index(fields=["resource", "starts_at"], name="hold_resource_start"),

@@ -36,12 +36,14 @@ def infusion_schedule(
     session_number: int,
     scheduled_at: dt.datetime,
     chair: str = "",
+    perm: Perm = Perm.INFUSION_CHART,
 ) -> Infusion:
     """Book session `session_number` of an open course. Booking ahead is allowed: the gates
-    (course active, preparation, consent, ...) are checked when the infusion starts."""
+    (course active, preparation, consent, ...) are checked when the infusion starts. The
+    calendar books with `perm=Perm.APPOINTMENT_BOOK` (the front desk does not chart)."""
     patient = course.patient
     require_patient_access(user=actor, patient=patient, target_type=TARGET)
-    require_perm(user=actor, perm=Perm.INFUSION_CHART, target_type=TARGET, patient=patient)
+    require_perm(user=actor, perm=perm, target_type=TARGET, patient=patient)
     # One booking at a time per course, so two clicks cannot book the same session twice.
     course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
     if not course.is_open:
@@ -111,9 +113,12 @@ def infusion_schedule(
 
 
 @transaction.atomic
-def infusion_cancel(*, actor: User, infusion: Infusion, reason: str) -> Infusion:
-    """Cancel a booked infusion that has not started; a started one is ended instead."""
-    require_chart(actor=actor, infusion=infusion)
+def infusion_cancel(
+    *, actor: User, infusion: Infusion, reason: str, perm: Perm = Perm.INFUSION_CHART
+) -> Infusion:
+    """Cancel a booked infusion that has not started; a started one is ended instead. The
+    calendar cancels with `perm=Perm.APPOINTMENT_BOOK` when its booking is cancelled."""
+    require_chart(actor=actor, infusion=infusion, perm=perm)
     infusion = locked(infusion)
     require_status(infusion, (InfusionStatus.SCHEDULED,), "cancel it (end it instead)")
     if not reason.strip():
