@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from ketaclinic.patients.models import Target
+from ketaclinic.patients.models import RecoveryUnit, Target
 
 
 class Source(models.TextChoices):
@@ -150,6 +150,12 @@ class RecoveryRule(models.Model):
     heavy_threshold_female = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True
     )
+    heavy_unit = models.CharField(
+        max_length=16,
+        choices=RecoveryUnit.choices,
+        blank=True,
+        help_text="The unit of the heavy-use thresholds (drinks and grams of ethanol convert).",
+    )
     grace_days = models.PositiveSmallIntegerField(
         default=0, help_text="Days after the start day in which use is not counted."
     )
@@ -179,6 +185,7 @@ class RecoveryRule(models.Model):
                     & Q(relapse_window_days__gte=F("relapse_days"))
                     & Q(heavy_threshold_male__isnull=False)
                     & Q(heavy_threshold_female__isnull=False)
+                    & ~Q(heavy_unit="")
                 ),
                 name="recovery_rule_heavy_days_complete",
             ),
@@ -216,9 +223,17 @@ class RecoveryEvent(models.Model):
     class Meta:
         ordering = ["day", "kind"]
         constraints = [
+            # Withdrawn events stay as history, so only the current ones are unique.
             models.UniqueConstraint(
-                fields=["target", "kind", "day", "rule"], name="recovery_event_unique"
-            )
+                fields=["target", "kind", "day"],
+                condition=Q(is_current=True),
+                name="recovery_event_current_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=True, withdrawn_at__isnull=True)
+                | Q(is_current=False, withdrawn_at__isnull=False),
+                name="recovery_event_withdrawn_when_not_current",
+            ),
         ]
         indexes = [models.Index(fields=["patient", "is_current"], name="recovery_event_patient")]
 
@@ -270,7 +285,8 @@ class TargetOutcome(models.Model):
     first_lapse_day = models.DateField(null=True, blank=True)
     relapse_day = models.DateField(null=True, blank=True)
     dropped_out = models.BooleanField(
-        default=False, help_text="No record for the last 30 days and not discharged well."
+        default=False,
+        help_text="A start day, no record in the 30 days before today, no completed course.",
     )
     computed_at = models.DateTimeField()
 
