@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_patient_access, require_perm
@@ -24,7 +25,12 @@ from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import ApplicationError, ErrorCode
 from ketaclinic.patients.models import Patient
 from ketaclinic.portal.models import AccountStatus, PatientAccount
-from ketaclinic.portal.selectors import TARGET, InvitationInvalidError, invitation_get
+from ketaclinic.portal.selectors import (
+    TARGET,
+    InvitationInvalidError,
+    account_patient,
+    invitation_get,
+)
 from ketaclinic.portal.tokens import invite_token_generator, uid_encode
 
 _USERNAME_MAX = User._meta.get_field("username").max_length or 150
@@ -211,3 +217,63 @@ def portal_disable(*, actor: User, patient: Patient, reason: str) -> PatientAcco
         detail="disabled",
     )
     return account
+
+
+# --- Two-factor sign-in, optional for patients --------------------------------------------------
+
+WRONG_CODE = "That code is not right or has expired: enter the 6 digits your app shows now."
+
+
+def portal_mfa_device(*, user: User) -> TOTPDevice:
+    """The authenticator the patient is setting up: the pending one, else a new one.
+
+    Not audited: a pending device does nothing until `portal_mfa_enable` confirms it.
+    """
+    account_patient(user=user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def portal_mfa_enable(*, user: User, code: str) -> TOTPDevice:
+    """Turn on two-factor sign-in once the patient typed a code from the new authenticator.
+
+    The code is checked before the transaction opens, so a wrong code still counts towards
+    django-otp's throttling (a rollback would forget it).
+    """
+    patient = account_patient(user=user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None or not device.verify_token(code):
+        raise ApplicationError(WRONG_CODE, field_errors={"code": [WRONG_CODE]})
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        audit_record(
+            actor=user,
+            action=Action.UPDATE,
+            patient=patient,
+            target_type=TARGET,
+            target_id=patient.portal_account.pk,
+            detail="two-factor sign-in turned on",
+        )
+    return device
+
+
+def portal_mfa_disable(*, user: User, code: str) -> None:
+    """Turn two-factor sign-in off; a current code proves the patient still holds the app."""
+    patient = account_patient(user=user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    if device is None:
+        raise ApplicationError("Two-factor sign-in is already off.", code=ErrorCode.CONFLICT)
+    if not device.verify_token(code):
+        raise ApplicationError(WRONG_CODE, field_errors={"code": [WRONG_CODE]})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        audit_record(
+            actor=user,
+            action=Action.UPDATE,
+            patient=patient,
+            target_type=TARGET,
+            target_id=patient.portal_account.pk,
+            detail="two-factor sign-in turned off",
+        )

@@ -1,8 +1,9 @@
-"""Portal logins in each state: invited, active (the default) and disabled."""
+"""Portal logins in each state (invited, active by default, disabled) and appointments."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.contrib.auth.hashers import make_password
@@ -12,6 +13,8 @@ from factory.django import DjangoModelFactory
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.portal.models import PatientAccount
+from ketaclinic.recovery.models import DailyRecord, Source
+from ketaclinic.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from tests.factories import TEST_PASSWORD, PatientFactory, UserFactory
 
 
@@ -58,3 +61,38 @@ class PatientAccountFactory(DjangoModelFactory[PatientAccount]):
             self.user.set_unusable_password()
         self.user.is_active = self.disabled_at is None
         self.user.save()
+
+
+class AppointmentFactory(DjangoModelFactory[Appointment]):
+    """A booked session tomorrow at 10:00 for an hour; pass patient= and created_by=."""
+
+    class Meta:
+        model = Appointment
+
+    site = factory.LazyAttribute(lambda o: o.patient.site)
+    kind = AppointmentKind.INFUSION
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + dt.timedelta(days=1)).replace(
+            hour=15, minute=0, second=0, microsecond=0
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=1))
+    status = AppointmentStatus.BOOKED
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class DailyRecordFactory(DjangoModelFactory[DailyRecord]):
+    """A self-reported day without use; pass target=, day= and recorded_by=."""
+
+    class Meta:
+        model = DailyRecord
+
+    patient = factory.SelfAttribute("target.patient")
+    source = Source.SELF_REPORT
+    used = False
+    quantity = Decimal(0)
+    unit = factory.SelfAttribute("target.unit")
+    craving = 2
+    mood = 3
+    recorded_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)
