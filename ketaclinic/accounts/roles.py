@@ -67,8 +67,7 @@ _CLINICAL = frozenset({Perm.PATIENT_VIEW, Perm.CONSENT_RECORD, Perm.QUESTIONNAIR
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     # Front desk works the inquiry queue and registers patients; no clinical judgements.
-    Role.FRONT_DESK: _CLINICAL
-    | {Perm.INQUIRY_MANAGE, Perm.PATIENT_CREATE, Perm.APPOINTMENT_BOOK},
+    Role.FRONT_DESK: _CLINICAL | {Perm.INQUIRY_MANAGE, Perm.PATIENT_CREATE, Perm.APPOINTMENT_BOOK},
     # Only a physician decides eligibility, signs the risk-benefit note and overrides.
     Role.PHYSICIAN: _CLINICAL
     | {

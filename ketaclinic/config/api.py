@@ -12,9 +12,12 @@ from ketaclinic.eligibility.api import router as eligibility_router
 from ketaclinic.infusions.api import router as infusions_router
 from ketaclinic.intake.api import router as intake_router
 from ketaclinic.inventory.api import router as inventory_router
+from ketaclinic.outcomes.api import router as outcomes_router
 from ketaclinic.patients.api import router as patients_router
 from ketaclinic.protocols.api import router as protocols_router
 from ketaclinic.questionnaires.api import router as questionnaires_router
+from ketaclinic.recovery.api import router as recovery_router
+from ketaclinic.scheduling.api import router as scheduling_router
 from ketaclinic.therapy.api import router as therapy_router
 
 api = NinjaAPI(
@@ -42,3 +45,6 @@ api.add_router("/", courses_router)
 api.add_router("/", therapy_router)
 api.add_router("/", infusions_router)
 api.add_router("/", inventory_router)
+api.add_router("/", scheduling_router)
+api.add_router("/", outcomes_router)
+api.add_router("/", recovery_router)

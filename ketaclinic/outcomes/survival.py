@@ -21,19 +21,15 @@ import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type information
-from lifelines import (  # type: ignore[import-untyped]  # lifelines ships no type information
-    CoxPHFitter,
-    KaplanMeierFitter,
-)
-from lifelines.exceptions import (  # type: ignore[import-untyped]  # see above
-    ConvergenceError,
-    ConvergenceWarning,
-    StatisticalWarning,
-)
-from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type information
+
+# lifelines, pandas and scipy take seconds to import: they load on the first fit, not when
+# Django imports the URLconf (every web process and every test server would pay for them).
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]  # pandas ships no type information
+    from lifelines import CoxPHFitter  # type: ignore[import-untyped]  # no type information
 
 ALPHA = 0.05  # 95 % confidence intervals throughout
 RELAPSE_HORIZONS_DAYS = (90, 182, 365)  # relapse at 3, 6 and 12 months (issue 7 item 6)
@@ -136,6 +132,8 @@ def _check_duration(subject: SubjectTime) -> None:
 
 def _km_curve(group: str, subjects: list[SubjectTime], dropout_as_relapse: bool) -> KmCurve:
     events = [s.event(dropout_as_relapse=dropout_as_relapse) for s in subjects]
+    from lifelines import KaplanMeierFitter
+
     fitter = KaplanMeierFitter(alpha=ALPHA).fit(
         [s.duration_days for s in subjects], event_observed=events, label="km"
     )
@@ -291,6 +289,8 @@ def cox_model(
         _check_duration(subject)
     events = [s.event(dropout_as_relapse=dropout_as_relapse) for s in complete]
     _check_enough(specs, complete, sum(events), len(subjects) - len(complete))
+    import pandas as pd
+
     frame = pd.DataFrame({n: [float(s.covariates[n]) for s in complete] for n in names})
     frame[_DURATION] = [s.duration_days for s in complete]
     frame[_EVENT] = events
@@ -364,6 +364,13 @@ def _epv_warning(covariates: int, events: int) -> list[str]:
 
 
 def _fit_cox(frame: pd.DataFrame) -> tuple[CoxPHFitter, list[str]]:
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import (  # type: ignore[import-untyped]
+        ConvergenceError,
+        ConvergenceWarning,
+        StatisticalWarning,
+    )
+
     fitter = CoxPHFitter(alpha=ALPHA, penalizer=COX_PENALIZER)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -449,6 +456,8 @@ def craving_before_after(pairs: Sequence[tuple[float, float]]) -> CravingSummary
         low = high = mean_difference
         p_value: float | None = None
     else:
+        from scipy import stats  # type: ignore[import-untyped]
+
         result = stats.ttest_rel(after, before)
         interval = result.confidence_interval(confidence_level=1 - ALPHA)
         low, high, p_value = float(interval.low), float(interval.high), float(result.pvalue)

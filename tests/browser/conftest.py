@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from axes.utils import reset as axes_reset
 from django.core.cache import caches
+from django.urls import get_resolver
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -109,6 +110,9 @@ def page(browser: Browser, live_server) -> Iterator[Page]:
     purpose, and htmx forms 400 or 422, so "Failed to load resource" messages are judged by
     the response, not the console.
     """
+    # Import every URLconf and view module (lifelines and scipy among them) here, once,
+    # rather than inside the first request a test times.
+    get_resolver().url_patterns  # noqa: B018
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     problems: list[str] = []
