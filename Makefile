@@ -41,3 +41,9 @@ test: lint typecheck test-sqlite test-postgres test-browser
 
 bench: bootstrap
 	$(UV) run --frozen python benchmarks/seed_benchmark.py
+
+# Cohort analytics at tier M (10,000 patients, a year of check-ins) on PostgreSQL: seeds the
+# dedicated database kc_bench_m once (reused after), writes benchmarks/results/outcomes-*.json.
+.PHONY: bench-outcomes
+bench-outcomes: bootstrap
+	$(UV) run --frozen python benchmarks/outcomes_benchmark.py

@@ -53,17 +53,46 @@ def migrate() -> None:
     type=int,
     help="Random seed: the same seed on an empty database gives the same data.",
 )
-def seed(patients: int, seed: int) -> None:
+@click.option(
+    "--recovery-days",
+    "recovery_days",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 3650),
+    help="Volume for the outcome analytics: give every new patient outside the demo journey "
+    "a synthetic treatment history and this many days of daily check-ins "
+    "(tier M: --patients 10000 --recovery-days 365).",
+)
+def seed(patients: int, seed: int, recovery_days: int) -> None:
     """Load synthetic demo data: the two demo sites, the demo staff and N fake patients."""
     _setup_django()
     from django.core.management import call_command
+    from django.db.models import Max
 
+    from ketaclinic.patients.models import Patient
     from ketaclinic.seed import seed_all
 
     call_command("migrate", interactive=False, verbosity=0)
+    last_pk = Patient.objects.aggregate(last=Max("pk"))["last"] or 0
     with click.progressbar(length=patients, label="Writing synthetic patients") as bar:
         summary = seed_all(patients=patients, seed=seed, progress=bar.update)
     click.echo(summary)
+    if recovery_days:
+        _seed_volume(since_pk=last_pk, days=recovery_days, seed=seed)
+
+
+def _seed_volume(*, since_pk: int, days: int, seed: int) -> None:
+    from ketaclinic.volume_seed import seed_volume, volume_candidates, volume_outcomes
+
+    candidates = volume_candidates(since_pk=since_pk)
+    label = f"Writing {days} days of recovery data"
+    with click.progressbar(length=len(candidates), label=label) as bar:
+        volume = seed_volume(
+            patients=candidates, days=days, seed=seed, progress=bar.update, recompute=False
+        )
+    click.echo("Computing lapses, relapses and outcomes for every addiction target...")
+    volume_outcomes(volume, days=days, seed=seed)
+    click.echo(str(volume))
 
 
 @main.command()

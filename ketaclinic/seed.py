@@ -37,6 +37,8 @@ def seed_all(*, patients: int, seed: int, progress: Callable[[int], object] | No
     from ketaclinic.intake.seed import seed_inquiries
     from ketaclinic.inventory.seed import seed_inventory
     from ketaclinic.patients.seed import seed_clinical_records, seed_patients
+    from ketaclinic.recovery.seed import seed_recovery
+    from ketaclinic.scheduling.seed import seed_schedule
     from ketaclinic.treatment_seed import seed_treatment
 
     sites = seed_sites_and_staff()
@@ -49,12 +51,14 @@ def seed_all(*, patients: int, seed: int, progress: Callable[[int], object] | No
     register = seed_inventory(sites=sites, seed=seed)
     ready = [p for p in staged if patient_readiness(patient=p).ready]
     infusions = seed_treatment(sites=sites, ready=ready, seed=seed)
+    seed_schedule(sites=sites, seed=seed)
+    recovery = seed_recovery(sites=sites, patients=new_patients, staged=staged, seed=seed)
     inquiries = seed_inquiries(sites=sites, seed=seed)
     return (
         f"Seeded {len(sites)} sites, demo staff and {written} synthetic patients "
         f"({len(staged)} brought along the intake journey, {responses} questionnaire "
         f"responses, {infusions} infusions), {register} register entries and "
-        f"{len(inquiries)} inquiries (seed {seed})."
+        f"{len(inquiries)} inquiries (seed {seed}); {recovery}."
     )
 
 

@@ -26,7 +26,8 @@ def test_demo_seed_has_patients_at_every_stage_and_inquiries_in_every_status(db)
     assert summary == (
         "Seeded 2 sites, demo staff and 60 synthetic patients (46 brought along the intake "
         "journey, 2396 questionnaire responses, 24 infusions), 72 register entries and "
-        "24 inquiries (seed 11)."
+        "24 inquiries (seed 11); daily recovery records for 12 patients (0 with a past year "
+        "of synthetic treatment history: 0 infusions)."
     )
     ready = Counter(
         p.site.slug
