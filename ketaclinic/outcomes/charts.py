@@ -215,7 +215,8 @@ def _days_axis(scale: _KmScale) -> list[str]:
     ]
     parts.append(
         f'<text x="{frame.left + frame.plot_width / 2:.1f}" y="{frame.plot_bottom + 32}" '
-        f'text-anchor="middle" font-size="11" fill="{AXIS}">Days since the quit date</text>'
+        f'text-anchor="middle" font-size="11" fill="{AXIS}">'
+        "Days since day 0 (first infusion, else quit date)</text>"
     )
     return parts
 

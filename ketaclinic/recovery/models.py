@@ -11,6 +11,8 @@ A day with no record is unknown: it is never counted as abstinent.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -299,3 +301,45 @@ class TargetOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"outcome of target {self.target_id}"
+
+
+# Percent days abstinent by month: 30-day blocks from the outcome's start day, block -1 the
+# 30 days before it, up to two years after (blocks -1 to 23).
+BLOCK_DAYS = 30
+BLOCK_FIRST = -1
+BLOCK_LAST = 23
+
+
+def block_of(day: dt.date, start_day: dt.date) -> int | None:
+    """The 30-day block of `day` counted from `start_day` (floor: days -30..-1 are block -1,
+    0..29 block 0), or None outside blocks BLOCK_FIRST..BLOCK_LAST."""
+    block = (day - start_day).days // BLOCK_DAYS
+    return block if BLOCK_FIRST <= block <= BLOCK_LAST else None
+
+
+class TargetBlock(models.Model):
+    """Daily self-reports of one target per 30-day block from its outcome's start day,
+    rewritten with the outcome on every recompute: the cohort analytics sum these instead
+    of scanning every daily record. Staff interviews and test results are left out (a day
+    is counted once; a negative test never makes a day abstinent). Only blocks with at
+    least one self-report are stored."""
+
+    target = models.ForeignKey(
+        "patients.AddictionTarget", on_delete=models.CASCADE, related_name="blocks"
+    )
+    block = models.SmallIntegerField(help_text="30-day block from the start day; -1 before.")
+    days_observed = models.PositiveSmallIntegerField()
+    days_abstinent = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["target", "block"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "block"], name="target_block_one_per_block"),
+            models.CheckConstraint(
+                condition=Q(days_abstinent__lte=F("days_observed")),
+                name="target_block_abstinent_le_observed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"block {self.block} of target {self.target_id}"

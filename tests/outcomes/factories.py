@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
@@ -20,7 +21,7 @@ from ketaclinic.patients.models.addiction import RecoveryUnit
 from ketaclinic.questionnaires import scoring
 from ketaclinic.questionnaires.models import Instrument, QuestionnaireResponse, ResponseSource
 from ketaclinic.questionnaires.services.responses import response_build
-from ketaclinic.recovery.models import DailyRecord, Source, TargetOutcome
+from ketaclinic.recovery.models import DailyRecord, Source, TargetBlock, TargetOutcome, block_of
 from ketaclinic.therapy.models import IntegrationSession, NoteStatus
 from tests.factories import PatientFactory
 from tests.treatment import InfusionFactory, TreatmentCourseFactory, protocol_version
@@ -169,13 +170,25 @@ def daily(
     craving: int | None = None,
     source: Source = Source.SELF_REPORT,
 ) -> DailyRecord:
-    """One daily record `offset` days from the subject's start day."""
+    """One daily record `offset` days from the subject's start day; a self-report is also
+    counted in the subject's 30-day block, as the recovery recompute would count it (these
+    tests write the outcome directly, so they do not recompute)."""
     assert built.outcome.start_day is not None
     now = timezone.now()
+    day = built.outcome.start_day + dt.timedelta(days=offset)
+    block = block_of(day, built.outcome.start_day)
+    if source == Source.SELF_REPORT and block is not None:
+        TargetBlock.objects.get_or_create(
+            target=built.target, block=block, defaults={"days_observed": 0, "days_abstinent": 0}
+        )
+        TargetBlock.objects.filter(target=built.target, block=block).update(
+            days_observed=F("days_observed") + 1,
+            days_abstinent=F("days_abstinent") + (0 if used else 1),
+        )
     return DailyRecord.objects.create(
         patient=built.patient,
         target=built.target,
-        day=built.outcome.start_day + dt.timedelta(days=offset),
+        day=day,
         source=source,
         used=used,
         quantity=Decimal(3) if used else Decimal(0),

@@ -22,6 +22,7 @@ from ketaclinic.recovery.models import (
     RecoveryRule,
     RelapseNote,
     Source,
+    TargetBlock,
     TargetOutcome,
 )
 from ketaclinic.recovery.services import (
@@ -247,3 +248,33 @@ def test_recompute_all_queries_do_not_grow_with_targets(
         assert recompute_all() == 6
     assert len(six) == len(one)
     assert TargetOutcome.objects.count() == 6
+
+
+def test_recompute_replaces_the_30_day_blocks_of_self_reports(
+    alcohol: AddictionTarget, record: Record
+) -> None:
+    """Given a quit date of 1 January 2025 (the start day) and self-reports on days -31, -30,
+    -1, 0, 29 (used), 30, 719 and 720, and an interview of use on day 1, when recomputed,
+    then blocks -1 (2 days, 2 abstinent), 0 (2, 1), 1 (1, 1) and 23 (1, 1) are stored, the
+    interview and days outside -30..719 left out; when the day-29 report is removed and
+    recomputed, then block 0 is (1, 1) and no block is duplicated."""
+    start = dt.date(2025, 1, 1)
+    alcohol.quit_date = start
+    alcohol.save()
+    for offset in (-31, -30, -1, 0, 30, 719, 720):
+        record(alcohol, start + dt.timedelta(days=offset))
+    used = record(alcohol, start + dt.timedelta(days=29), used=True, quantity=2)
+    record(alcohol, start + dt.timedelta(days=1), used=True, quantity=2, source=Source.INTERVIEW)
+
+    def blocks() -> list[tuple[int, int, int]]:
+        return list(
+            TargetBlock.objects.filter(target=alcohol)
+            .order_by("block")
+            .values_list("block", "days_observed", "days_abstinent")
+        )
+
+    recompute_target(target=alcohol)
+    assert blocks() == [(-1, 2, 2), (0, 2, 1), (1, 1, 1), (23, 1, 1)]
+    DailyRecord.objects.filter(pk=used.pk).delete()
+    recompute_target(target=alcohol)
+    assert blocks() == [(-1, 2, 2), (0, 1, 1), (1, 1, 1), (23, 1, 1)]

@@ -39,7 +39,10 @@ from ketaclinic.recovery.models import (
     EventKind,
     RecoveryEvent,
     RecoveryRule,
+    Source,
+    TargetBlock,
     TargetOutcome,
+    block_of,
 )
 from ketaclinic.recovery.services._common import local_day, site_today
 from ketaclinic.recovery.services.rules import recovery_rules_ensure
@@ -75,6 +78,7 @@ class Facts:
 
     rules: dict[tuple[int, str], RecoveryRule]
     days: dict[int, dict[dt.date, engine.DayStatus]]
+    self_reports: dict[int, list[tuple[dt.date, bool]]]  # (day, used) per target
     first_infusion: dict[int, dt.datetime]
     completed: set[int]
     outcomes: dict[int, TargetOutcome]
@@ -99,6 +103,7 @@ def recompute_targets(*, targets: Sequence[AddictionTarget]) -> list[TargetOutco
     outcomes = [_apply(target, facts, changes) for target in loaded]
     changes.save()
     _save_outcomes(outcomes, facts, before)
+    _save_blocks(outcomes, facts)
     by_target = {o.target_id: o for o in outcomes}
     return [by_target[t.pk] for t in targets]
 
@@ -132,11 +137,14 @@ def _load(targets: list[AddictionTarget]) -> Facts:
     site_ids = {t.patient.site_id for t in targets}
     rules = _rules(targets, site_ids)
     records: dict[int, dict[dt.date, list[_Row]]] = defaultdict(lambda: defaultdict(list))
+    self_reports: dict[int, list[tuple[dt.date, bool]]] = defaultdict(list)
     # Plain tuples, not model instances: a nightly batch reads a year of days per target.
     for target_id, day, source, used, quantity in DailyRecord.objects.filter(
         target_id__in=target_ids
     ).values_list("target_id", "day", "source", "used", "quantity"):
         records[target_id][day].append(_Row(source, used, quantity))
+        if source == Source.SELF_REPORT:
+            self_reports[target_id].append((day, used))
     days = {
         tid: {day: engine.resolve_day(rows) for day, rows in by_day.items()}
         for tid, by_day in records.items()
@@ -157,7 +165,7 @@ def _load(targets: list[AddictionTarget]) -> Facts:
     for event in RecoveryEvent.objects.filter(target_id__in=target_ids, is_current=True):
         events[event.target_id].append(event)
     outcomes = {o.target_id: o for o in TargetOutcome.objects.filter(target_id__in=target_ids)}
-    return Facts(rules, days, first_infusion, completed, outcomes, events)
+    return Facts(rules, days, self_reports, first_infusion, completed, outcomes, events)
 
 
 def _rules(
@@ -312,6 +320,49 @@ def _save_outcomes(
         TargetOutcome.objects.filter(pk__in=same).update(computed_at=outcomes[0].computed_at)
     if fresh:
         TargetOutcome.objects.bulk_create(fresh)
+
+
+BLOCK_INSERT_BATCH = 5000  # rows per INSERT (4 parameters each, PostgreSQL allows 65,535)
+
+
+def _save_blocks(outcomes: list[TargetOutcome], facts: Facts) -> None:
+    """Replace the targets' 30-day blocks: one DELETE and one INSERT per batch of targets
+    (a batch of 500 targets with a year of records has about 7,000 blocks)."""
+    TargetBlock.objects.filter(target_id__in=[o.target_id for o in outcomes]).delete()
+    blocks = [
+        block
+        for outcome in outcomes
+        for block in target_blocks(outcome, facts.self_reports.get(outcome.target_id, []))
+    ]
+    if blocks:
+        TargetBlock.objects.bulk_create(blocks, batch_size=BLOCK_INSERT_BATCH)
+
+
+def target_blocks(
+    outcome: TargetOutcome, self_reports: list[tuple[dt.date, bool]]
+) -> list[TargetBlock]:
+    """The blocks of one target (unsaved): its self-reported days and days without use per
+    30-day block from the outcome's start day (none without a start day). The DailyRecord
+    unique constraint makes one self-report a day."""
+    if outcome.start_day is None:
+        return []
+    observed: dict[int, int] = defaultdict(int)
+    abstinent: dict[int, int] = defaultdict(int)
+    for day, used in self_reports:
+        block = block_of(day, outcome.start_day)
+        if block is None:
+            continue
+        observed[block] += 1
+        abstinent[block] += 0 if used else 1
+    return [
+        TargetBlock(
+            target_id=outcome.target_id,
+            block=block,
+            days_observed=observed[block],
+            days_abstinent=abstinent[block],
+        )
+        for block in sorted(observed)
+    ]
 
 
 def _values(outcome: TargetOutcome) -> tuple[object, ...]:
