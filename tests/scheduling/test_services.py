@@ -407,6 +407,39 @@ def test_the_integration_is_booked_within_its_window_with_the_course_therapist(
     assert Appointment.objects.count() == 2
 
 
+def test_a_second_integration_for_the_same_infusion_is_refused(
+    frontdesk, patient, course, chair1, room1, nurse, therapist
+):
+    """Given an infusion whose integration is booked the next day at 10:00, a second
+    integration for it at 14:00 is refused naming the first, and nothing is written."""
+    day = day_ahead()
+    infusion = _infusion(frontdesk, patient, chair1, nurse, day).infusion
+    next_day = day + dt.timedelta(days=1)
+    appointment_book(
+        actor=frontdesk,
+        patient=patient,
+        kind="integration",
+        starts_at=at(next_day, 10),
+        resource=room1,
+        integration_for=infusion,
+    )
+    with pytest.raises(ApplicationError) as refused:
+        appointment_book(
+            actor=frontdesk,
+            patient=patient,
+            kind="integration",
+            starts_at=at(next_day, 14),
+            resource=room1,
+            integration_for=infusion,
+        )
+    assert refused.value.message == (
+        "The integration session for infusion 1 is already booked for "
+        f"{next_day:%a} {next_day.day} {next_day:%b} 10:00: open that appointment to move or "
+        "cancel it instead of booking a second one."
+    )
+    assert Appointment.objects.count() == 2
+
+
 # --- Cancel, no-show, arrive, complete ------------------------------------------------------
 
 
@@ -476,8 +509,32 @@ def test_a_no_show_before_the_start_is_refused(frontdesk, patient, room1, doctor
     assert booked.status == AppointmentStatus.BOOKED
 
 
+def test_arriving_or_completing_before_the_day_is_refused(frontdesk, patient, room1, doctor):
+    """Given an evaluation on a later day, marking the patient arrived or the appointment
+    completed is refused and changes nothing."""
+    booked = _evaluation(frontdesk, patient, room1, doctor, day_ahead())
+    with pytest.raises(ApplicationError) as early:
+        appointment_arrive(actor=frontdesk, appointment=booked)
+    assert early.value.message == (
+        "The appointment is on a later day: mark the patient arrived on the day they come."
+    )
+    with pytest.raises(ApplicationError) as premature:
+        appointment_complete(actor=frontdesk, appointment=booked)
+    assert premature.value.message == (
+        "The appointment has not started yet: complete it after it has taken place."
+    )
+    booked.refresh_from_db()
+    assert (booked.status, booked.status_changed_at) == (AppointmentStatus.BOOKED, None)
+
+
 def test_arrive_then_complete_keeps_the_holds(frontdesk, patient, room1, doctor):
     booked = _evaluation(frontdesk, patient, room1, doctor, day_ahead())
+    # The appointment has taken place: its time moves into the past.
+    Appointment.objects.filter(pk=booked.pk).update(
+        starts_at=booked.starts_at - dt.timedelta(days=4),
+        ends_at=booked.ends_at - dt.timedelta(days=4),
+    )
+    booked.refresh_from_db()
     appointment_arrive(actor=frontdesk, appointment=booked)
     done = appointment_complete(actor=frontdesk, appointment=booked)
     assert done.status == "completed"

@@ -25,6 +25,7 @@ from ketaclinic.infusions.services import infusion_schedule
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import rules
 from ketaclinic.scheduling.models import (
+    ACTIVE_STATUSES,
     Appointment,
     AppointmentKind,
     AppointmentType,
@@ -265,6 +266,21 @@ def _integration(plan: Plan, infusion: Infusion) -> None:
             f"The integration session for infusion {infusion.session_number} is due within "
             f"{window.hours} hours of its end: book it between "
             f"{when(plan.site, window.opens_at)} and {when(plan.site, window.due_at)}.",
+        )
+    # One integration session per infusion: the infusion's row is locked so that two clerks
+    # booking at once cannot both add one.
+    Infusion.objects.select_for_update().filter(pk=infusion.pk).first()
+    booked = (
+        Appointment.objects.filter(integration_for=infusion, status__in=ACTIVE_STATUSES)
+        .order_by("starts_at")
+        .first()
+    )
+    if booked is not None:
+        raise refuse(
+            "integration_for",
+            f"The integration session for infusion {infusion.session_number} is already booked "
+            f"for {when(plan.site, booked.starts_at)}: open that appointment to move or cancel "
+            "it instead of booking a second one.",
         )
     plan.integration_for = infusion
     plan.course = infusion.course

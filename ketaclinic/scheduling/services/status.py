@@ -3,6 +3,8 @@ why, free the appointment's holds, and cancel its infusion when it has not start
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -118,6 +120,13 @@ def appointment_arrive(*, actor: User, appointment: Appointment) -> Appointment:
 @transaction.atomic
 def _arrive(actor: User, appointment: Appointment) -> Appointment:
     appointment = _locked(appointment, (AppointmentStatus.BOOKED,), "mark the patient arrived")
+    # Patients arrive early, so any time on the appointment's day counts, in the site's time.
+    zone = ZoneInfo(appointment.patient.site.time_zone)
+    if appointment.starts_at.astimezone(zone).date() > timezone.now().astimezone(zone).date():
+        raise ApplicationError(
+            "The appointment is on a later day: mark the patient arrived on the day they come.",
+            code=ErrorCode.CONFLICT,
+        )
     return _set_status(actor, appointment, AppointmentStatus.ARRIVED)
 
 
@@ -131,4 +140,9 @@ def _complete(actor: User, appointment: Appointment) -> Appointment:
     appointment = _locked(
         appointment, (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED), "complete it"
     )
+    if appointment.starts_at > timezone.now():
+        raise ApplicationError(
+            "The appointment has not started yet: complete it after it has taken place.",
+            code=ErrorCode.CONFLICT,
+        )
     return _set_status(actor, appointment, AppointmentStatus.COMPLETED)
