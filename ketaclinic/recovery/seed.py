@@ -1051,6 +1051,8 @@ def _demo_patients_rows(site: Site, staff: Staff, seed: int, today: dt.date) -> 
         PatientAccount.objects.filter(patient__site=site).values_list("patient_id", "user_id")
     )
     ids = set(infusion_days) | set(logins)
+    # A second `ketaclinic seed` run adds patients: earlier ones keep the records they have.
+    ids -= set(DailyRecord.objects.filter(patient_id__in=ids).values_list("patient_id", flat=True))
     if not ids:
         return []
     patients = list(Patient.objects.filter(pk__in=ids).select_related("site").order_by("pk"))

@@ -196,7 +196,8 @@ def test_seed_command_writes_sites_staff_and_n_patients(db, runner):
     assert result.output.splitlines()[-1] == (
         "Seeded 2 sites, demo staff and 10 synthetic patients (10 brought along the intake "
         "journey, 524 questionnaire responses, 0 infusions), 72 register entries and "
-        "24 inquiries (seed 7)."
+        "24 inquiries (seed 7); daily recovery records for 2 patients (0 with a past year of "
+        "synthetic treatment history: 0 infusions)."
     )
     assert list(Site.objects.values_list("slug", flat=True)) == ["boston", "west-hartford"]
     assert User.objects.filter(patient_account__isnull=True).count() == 10  # staff only
