@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.audit.models import Action, AuditEvent, Outcome
-from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from ketaclinic.audit.services import audit_record_refusal
+from ketaclinic.core.errors import NotFoundError, PermissionDeniedError
 from ketaclinic.patients.models import Patient
 
 if TYPE_CHECKING:
     from django.db.models import Model
 
     from ketaclinic.accounts.models import User
-
-E = TypeVar("E", bound=ApplicationError)
 
 _PERM_MESSAGES: dict[Perm, str] = {
     Perm.PATIENT_VIEW: (
@@ -42,7 +39,7 @@ def require_perm(
         or _PERM_MESSAGES.get(perm)
         or f"Your role does not allow this ({perm.value}). Ask a colleague whose role does."
     )
-    raise _audited(
+    raise audit_record_refusal(
         error,
         actor=user,
         patient=patient,
@@ -56,7 +53,7 @@ def require_patient_access(*, user: User, patient: Patient, target_type: str) ->
     """For writes: the patient must be at one of the user's sites, else the same 404 as reads."""
     if patient.site_id in user.site_ids and patient.is_active:
         return
-    raise _audited(
+    raise audit_record_refusal(
         NotFoundError("No patient with that id at your sites."),
         actor=user,
         patient=patient,
@@ -64,38 +61,6 @@ def require_patient_access(*, user: User, patient: Patient, target_type: str) ->
         target_id=patient.pk,
         detail="outside user's sites",
     )
-
-
-def _audited(
-    error: E,
-    *,
-    actor: User,
-    patient: Patient | None,
-    target_type: str,
-    target_id: str | int,
-    detail: str,
-) -> E:
-    """Write the denial now and arm the error to write it again if a rollback removes it."""
-
-    def record() -> AuditEvent:
-        return audit_record(
-            actor=actor,
-            action=Action.ACCESS_DENIED,
-            patient=patient,
-            target_type=target_type,
-            target_id=target_id,
-            outcome=Outcome.DENIED,
-            detail=detail,
-        )
-
-    event = record()
-
-    def ensure_audited() -> None:
-        if not AuditEvent.objects.filter(pk=event.pk).exists():
-            record()
-
-    error.ensure_audited = ensure_audited
-    return error
 
 
 def not_in_chart(
@@ -117,7 +82,7 @@ def not_in_chart(
     owner = Patient.objects.filter(pk__in=owner_id).exclude(pk=patient.pk).first()
     if owner is None:
         return error
-    return _audited(
+    return audit_record_refusal(
         error,
         actor=user,
         patient=owner,

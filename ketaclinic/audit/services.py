@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.utils import timezone
 
@@ -12,7 +12,10 @@ from ketaclinic.core.context import request_context_get
 
 if TYPE_CHECKING:
     from ketaclinic.accounts.models import Site, User
+    from ketaclinic.core.errors import ApplicationError
     from ketaclinic.patients.models import Patient
+
+    E = TypeVar("E", bound=ApplicationError)
 
 
 def _event(
@@ -71,6 +74,43 @@ def audit_record(
     )
     event.save()
     return event
+
+
+def audit_record_refusal(
+    error: E,
+    *,
+    actor: User | None,
+    action: Action = Action.ACCESS_DENIED,
+    outcome: Outcome = Outcome.DENIED,
+    site: Site | None = None,
+    patient: Patient | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    detail: str = "",
+) -> E:
+    """Audit a refusal now and arm `error` to write the row again if a rollback removes it
+    (the request boundary calls `error.record_refusal()` after the transaction ends)."""
+
+    def record() -> AuditEvent:
+        return audit_record(
+            actor=actor,
+            action=action,
+            site=site,
+            patient=patient,
+            target_type=target_type,
+            target_id=target_id,
+            outcome=outcome,
+            detail=detail,
+        )
+
+    event = record()
+
+    def ensure_audited() -> None:
+        if not AuditEvent.objects.filter(pk=event.pk).exists():
+            record()
+
+    error.ensure_audited = ensure_audited
+    return error
 
 
 def audit_record_patient_reads(

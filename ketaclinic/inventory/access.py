@@ -8,35 +8,21 @@ import zoneinfo
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.permissions import require_perm
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.audit.models import Action, AuditEvent, Outcome
-from ketaclinic.audit.services import audit_record
+from ketaclinic.audit.services import audit_record_refusal
 from ketaclinic.core.errors import NotFoundError
 
 
 def _denied(*, user: User, site_id: int, target_type: str, detail: str) -> NotFoundError:
     """The 404 for a register the user may not see, audited now and again after a rollback."""
     existing = Site.objects.filter(pk=site_id).first()
-
-    def record() -> AuditEvent:
-        return audit_record(
-            actor=user,
-            action=Action.ACCESS_DENIED,
-            site=existing,
-            target_type=target_type,
-            target_id=site_id,
-            outcome=Outcome.DENIED,
-            detail=detail if existing else "no such site",
-        )
-
-    event = record()
-    error = NotFoundError("No controlled-substance register for that site among your sites.")
-
-    def ensure_audited() -> None:
-        if not AuditEvent.objects.filter(pk=event.pk).exists():
-            record()
-
-    error.ensure_audited = ensure_audited
-    return error
+    return audit_record_refusal(
+        NotFoundError("No controlled-substance register for that site among your sites."),
+        actor=user,
+        site=existing,
+        target_type=target_type,
+        target_id=site_id,
+        detail=detail if existing else "no such site",
+    )
 
 
 def register_site_get(*, user: User, site_id: int, perm: Perm, target_type: str) -> Site:

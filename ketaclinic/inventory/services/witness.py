@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ketaclinic.accounts.models import Site, User
 from ketaclinic.accounts.roles import Perm
-from ketaclinic.audit.models import Action, AuditEvent, Outcome
-from ketaclinic.audit.services import audit_record
+from ketaclinic.audit.models import Action, Outcome
+from ketaclinic.audit.services import audit_record_refusal
 from ketaclinic.core.errors import ApplicationError
 
 
@@ -50,21 +50,13 @@ def second_person_verify(
 def _audit_failed_password(
     error: ApplicationError, *, actor: User, person: User, site: Site, role_label: str
 ) -> None:
-    def record() -> AuditEvent:
-        return audit_record(
-            actor=actor,
-            action=Action.LOGIN_FAILED,
-            site=site,
-            target_type="inventory_second_person",
-            target_id=person.pk,
-            outcome=Outcome.FAILURE,
-            detail=f"{role_label} password wrong",
-        )
-
-    event = record()
-
-    def ensure_audited() -> None:
-        if not AuditEvent.objects.filter(pk=event.pk).exists():
-            record()
-
-    error.ensure_audited = ensure_audited
+    audit_record_refusal(
+        error,
+        actor=actor,
+        action=Action.LOGIN_FAILED,
+        outcome=Outcome.FAILURE,
+        site=site,
+        target_type="inventory_second_person",
+        target_id=person.pk,
+        detail=f"{role_label} password wrong",
+    )

@@ -10,8 +10,7 @@ from typing import TypeVar
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Site, User
-from ketaclinic.audit.models import Action, AuditEvent, Outcome
-from ketaclinic.audit.services import audit_record
+from ketaclinic.audit.services import audit_record_refusal
 from ketaclinic.core.errors import ApplicationError
 from ketaclinic.patients.models import Patient
 
@@ -40,23 +39,11 @@ def audited_refusal(
     error: E, *, actor: User | None, patient: Patient | None, target_type: str, detail: str
 ) -> E:
     """Write the denial row now and arm the error to write it again after a rollback."""
-
-    def record() -> AuditEvent:
-        return audit_record(
-            actor=actor,
-            action=Action.ACCESS_DENIED,
-            patient=patient,
-            target_type=target_type,
-            target_id=patient.pk if patient is not None else "",
-            outcome=Outcome.DENIED,
-            detail=detail,
-        )
-
-    event = record()
-
-    def ensure_audited() -> None:
-        if not AuditEvent.objects.filter(pk=event.pk).exists():
-            record()
-
-    error.ensure_audited = ensure_audited
-    return error
+    return audit_record_refusal(
+        error,
+        actor=actor,
+        patient=patient,
+        target_type=target_type,
+        target_id=patient.pk if patient is not None else "",
+        detail=detail,
+    )
