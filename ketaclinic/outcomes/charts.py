@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from ketaclinic.core.svg import Frame
 from ketaclinic.outcomes.survival import (
     RELAPSE_HORIZONS_DAYS,
     CoxResult,
@@ -37,26 +38,8 @@ BAND_OPACITY = "0.15"
 LEGEND_ROW = 18
 
 
-@dataclass(frozen=True)
-class Frame:
-    width: int = 640
-    height: int = 300
-    left: int = 52
-    right: int = 20
-    top: int = 34
-    bottom: int = 44
-
-    @property
-    def plot_width(self) -> int:
-        return self.width - self.left - self.right
-
-    @property
-    def plot_height(self) -> int:
-        return self.height - self.top - self.bottom
-
-    @property
-    def plot_bottom(self) -> int:
-        return self.top + self.plot_height
+FRAME = Frame(width=640, height=300, left=52, right=20, top=34, bottom=44)
+CRAVING_FRAME = replace(FRAME, left=160, right=200)  # room for the row labels
 
 
 @dataclass(frozen=True)
@@ -152,7 +135,7 @@ def km_svg(
     chart_id: str = "km",
     title: str = "Relapse-free survival",
     max_days: float | None = None,
-    frame: Frame = Frame(),  # frozen dataclass: a safe shared default
+    frame: Frame = FRAME,
 ) -> SafeString:
     """Step lines per group with shaded 95 % bands; x in days from 0 to `max_days` (default
     365, or the longest follow-up if longer), y relapse-free from 0 to 100 %."""
@@ -266,7 +249,7 @@ def pda_svg(
     *,
     chart_id: str = "pda",
     title: str = "Percent days abstinent by month",
-    frame: Frame = Frame(),
+    frame: Frame = FRAME,
 ) -> SafeString:
     """One line per series over the month labels; a month without an observed day is a gap."""
     for s in series:
@@ -342,7 +325,7 @@ def craving_svg(
     chart_id: str = "craving",
     title: str = "Craving before and after infusions",
     scale_max: float = 10,
-    frame: Frame = Frame(left=160, right=200),
+    frame: Frame = CRAVING_FRAME,
 ) -> SafeString:
     """A paired dot per row: mean craving before (hollow) and after (filled) on 0 to
     `scale_max`, joined by a line, with the mean difference and its 95 % interval at right."""

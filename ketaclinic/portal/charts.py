@@ -20,6 +20,8 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from ketaclinic.core.svg import Frame
+
 AXIS = "#667085"
 LINE = "#1d2939"
 INFUSION = "#6941c6"
@@ -184,22 +186,7 @@ def calendar_summary(cells: Sequence[CalendarCell], *, today: dt.date) -> str:
 # --- Craving trend ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Frame:
-    width: int = 360
-    height: int = 180
-    left: int = 30
-    right: int = 10
-    top: int = 10
-    bottom: int = 28
-
-    @property
-    def plot_width(self) -> int:
-        return self.width - self.left - self.right
-
-    @property
-    def plot_height(self) -> int:
-        return self.height - self.top - self.bottom
+FRAME = Frame(width=360, height=180, left=30, right=10, top=10, bottom=28)
 
 
 def craving_svg(
@@ -210,7 +197,7 @@ def craving_svg(
     start: dt.date,
     end: dt.date,
     infusion_days: Sequence[dt.date] = (),
-    frame: Frame = Frame(),  # frozen dataclass: a safe shared default
+    frame: Frame = FRAME,
 ) -> SafeString:
     """Craving 0-10 per day from `start` to `end`; days without a check-in leave a gap."""
     span = max((end - start).days, 1)
@@ -307,7 +294,7 @@ class MeqBar:
     complete: bool  # complete mystical experience
 
 
-def meq_svg(*, bars: Sequence[MeqBar], complete_at: int = 60, frame: Frame = Frame()) -> SafeString:
+def meq_svg(*, bars: Sequence[MeqBar], complete_at: int = 60, frame: Frame = FRAME) -> SafeString:
     """One bar per infusion: the MEQ-30 total as a percentage of its maximum."""
     slot = frame.plot_width / max(len(bars), 1)
     bottom = frame.top + frame.plot_height

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from ketaclinic.core.svg import Frame
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires import scoring
 from ketaclinic.questionnaires.models import QuestionnaireResponse
@@ -35,22 +36,7 @@ INFUSION = "#6941c6"
 IMPROVED = "#067647"
 
 
-@dataclass(frozen=True)
-class Frame:
-    width: int = 620
-    height: int = 200
-    left: int = 40
-    right: int = 20
-    top: int = 10
-    bottom: int = 30
-
-    @property
-    def plot_width(self) -> int:
-        return self.width - self.left - self.right
-
-    @property
-    def plot_height(self) -> int:
-        return self.height - self.top - self.bottom
+FRAME = Frame(width=620, height=200, left=40, right=20, top=10, bottom=30)
 
 
 @dataclass(frozen=True)
@@ -143,7 +129,7 @@ def trajectory_svg(
     y_max: Decimal,
     shades: Sequence[Shade] = (),
     infusion_dates: Sequence[dt.date] = (),
-    frame: Frame = Frame(),  # frozen dataclass: a safe shared default
+    frame: Frame = FRAME,
 ) -> SafeString:
     """An accessible inline SVG of one instrument's scores over time."""
     scale = _Scale(frame, [p.on for p in points] + list(infusion_dates), y_max)
