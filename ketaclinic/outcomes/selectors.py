@@ -7,7 +7,9 @@ the audit row; the statistics run on one row per subject (`survival.py`).
 
 Small cells: a user whose role cannot see patient records (the researcher) gets no group of
 fewer than `MIN_CELL` patients: such a group is named as suppressed and left out of the
-curves, tables and charts (the CMS cell-size suppression policy, counts 1 to 10). Clinicians
+curves, tables and charts (the CMS cell-size suppression policy, counts 1 to 10), and the
+next smallest groups are suppressed with it until the hidden ones hold `MIN_CELL` patients
+together, so that no small group can be worked out from the total. Clinicians
 and compliance see every group; they may see the patients themselves anyway.
 """
 
@@ -128,7 +130,7 @@ def cohort_analytics(*, user: User, filters: CohortFilters) -> CohortAnalytics:
         by_key[key].append(subject)
         targets[key].append(row["target_id"])
     hide_small = not user.has_role_perm(Perm.PATIENT_VIEW)
-    shown = {k for k, s in by_key.items() if not hide_small or len(s) >= MIN_CELL}
+    shown = _shown_groups(by_key) if hide_small else set(by_key)
     groups = _groups(by_key, shown, labels, filters.dropout_as_relapse)
     cox, cox_message = _cox(subject_times if shown else [], filters.dropout_as_relapse)
     scope = queries.target_scope(site_ids=user.site_ids, filters=filters, rows=rows)
@@ -155,6 +157,23 @@ def cohort_analytics(*, user: User, filters: CohortFilters) -> CohortAnalytics:
         craving=craving,
         small_cells_hidden=hide_small,
     )
+
+
+def _shown_groups(by_key: Mapping[str, Sequence[SubjectTime]]) -> set[str]:
+    """The groups a user without patient access may see: none under `MIN_CELL`, and, when
+    some are hidden, enough of the next smallest hidden with them that the hidden groups
+    hold at least `MIN_CELL` together (complementary suppression). Otherwise the total
+    minus the groups shown would reveal a small group's count and relapses."""
+    hidden = {k for k, group in by_key.items() if len(group) < MIN_CELL}
+    if not hidden:
+        return set(by_key)
+    rest = sorted((k for k in by_key if k not in hidden), key=lambda k: (len(by_key[k]), k))
+    hidden_count = sum(len(by_key[k]) for k in hidden)
+    while hidden_count < MIN_CELL and rest:
+        key = rest.pop(0)
+        hidden.add(key)
+        hidden_count += len(by_key[key])
+    return set(by_key) - hidden
 
 
 def _labels(group_by: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:

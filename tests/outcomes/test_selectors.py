@@ -302,25 +302,51 @@ def test_other_roles_are_refused_and_the_refusal_is_audited(
 def test_the_researcher_sees_no_group_smaller_than_eleven(
     physician: User, researcher: User, boston: Site
 ) -> None:
-    """Given 12 KARE subjects and 3 Dakwar subjects,
+    """Given 12 KARE subjects, 3 Dakwar alcohol and 9 Dakwar cocaine subjects,
     when grouped by protocol,
-    then the researcher sees KARE only, with Dakwar named as suppressed; the physician sees
-    both groups."""
+    then the researcher sees KARE only, with both Dakwar groups named as suppressed (12
+    hidden together); the physician sees all three groups."""
     for i in range(12):
         build_subject(site=boston, by=physician, duration_days=10 + i, relapsed=i % 2 == 0)
     for i in range(3):
         build_subject(site=boston, by=physician, duration_days=50 + i, protocol="dakwar-alc-2020")
+    for i in range(9):
+        build_subject(site=boston, by=physician, duration_days=70 + i, protocol="dakwar-coc-2019")
     filters = CohortFilters(group_by=GroupBy.PROTOCOL)
 
     for_researcher = cohort_analytics(user=researcher, filters=filters)
     for_physician = cohort_analytics(user=physician, filters=filters)
 
     assert [g.label for g in for_researcher.groups] == ["kare-2022"]
-    assert for_researcher.suppressed == ("dakwar-alc-2020",)
+    assert for_researcher.suppressed == ("dakwar-alc-2020", "dakwar-coc-2019")
     assert [s.label for s in for_researcher.pda_series] == ["kare-2022"]
     assert [c.label for c in for_researcher.craving] == ["kare-2022"]
-    assert [g.label for g in for_physician.groups] == ["dakwar-alc-2020", "kare-2022"]
+    assert [g.label for g in for_physician.groups] == [
+        "dakwar-alc-2020",
+        "dakwar-coc-2019",
+        "kare-2022",
+    ]
     assert for_physician.suppressed == ()
+
+
+def test_a_small_group_is_not_revealed_by_subtracting_the_others_from_the_total(
+    physician: User, researcher: User, boston: Site
+) -> None:
+    """Given 12 KARE, 15 Dakwar cocaine and 1 Dakwar alcohol subject,
+    when the researcher groups by protocol,
+    then KARE (the next smallest) is suppressed with the single Dakwar alcohol subject, so
+    the total (28) minus the group shown (15) is 13 hidden patients, not one."""
+    for i in range(12):
+        build_subject(site=boston, by=physician, duration_days=10 + i)
+    for i in range(15):
+        build_subject(site=boston, by=physician, duration_days=40 + i, protocol="dakwar-coc-2019")
+    build_subject(site=boston, by=physician, duration_days=90, protocol="dakwar-alc-2020")
+
+    result = cohort_analytics(user=researcher, filters=CohortFilters(group_by=GroupBy.PROTOCOL))
+
+    assert result.n_subjects == 28
+    assert [(g.label, g.curve.n_subjects) for g in result.groups] == [("dakwar-coc-2019", 15)]
+    assert result.suppressed == ("dakwar-alc-2020", "kare-2022")
 
 
 def test_percent_days_abstinent_by_month_counts_the_daily_self_reports(
