@@ -4,6 +4,7 @@ off for one site. Each form posts to its own action and comes back to the page."
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +28,7 @@ from ketaclinic.scheduling.forms import (
 )
 from ketaclinic.scheduling.selectors import manage
 from ketaclinic.scheduling.selectors.calendar import calendar_site
-from ketaclinic.scheduling.services._common import zone_of
+from ketaclinic.scheduling.services._common import BookingConflictError, zone_of
 
 
 def _site(request: HttpRequest) -> Site:
@@ -122,19 +123,27 @@ def resource_update_view(request: HttpRequest, resource_id: int) -> HttpResponse
 @require_POST
 def manage_remove_view(request: HttpRequest, which: str, row_id: int) -> HttpResponse:
     user = acting_user(request)
+    remove: Callable[[], None]
     if which == "hours":
         hours = manage.managed_hours(user=user, hours_id=row_id)
         site_id = hours.resource.site_id
-        services.opening_hours_remove(actor=user, hours=hours)
+        remove = partial(services.opening_hours_remove, actor=user, hours=hours)
     elif which == "availability":
         row = manage.managed_availability(user=user, availability_id=row_id)
         site_id = row.site_id
-        services.availability_remove(actor=user, availability=row)
+        remove = partial(services.availability_remove, actor=user, availability=row)
     elif which == "time_off":
         away = manage.managed_time_off(user=user, time_off_id=row_id)
         site_id = _site(request).pk
-        services.time_off_remove(actor=user, time_off=away)
+        remove = partial(services.time_off_remove, actor=user, time_off=away)
     else:
         raise NotFoundError("No such calendar setting.")
+    back = redirect(f"{reverse('scheduling:manage')}?site={site_id}")
+    try:
+        remove()
+    except BookingConflictError as error:
+        # Bookings ahead fall in these hours: nothing was removed; say which one to move.
+        messages.error(request, error.message)
+        return back
     messages.success(request, "Removed.")
-    return redirect(f"{reverse('scheduling:manage')}?site={site_id}")
+    return back

@@ -8,12 +8,20 @@ import pytest
 
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.core.errors import ApplicationError, PermissionDeniedError
-from ketaclinic.scheduling.models import AppointmentType, Availability, Resource, TimeOff
+from ketaclinic.scheduling.models import (
+    AppointmentType,
+    Availability,
+    OpeningHours,
+    Resource,
+    TimeOff,
+)
 from ketaclinic.scheduling.services import (
     BookingConflictError,
     appointment_book,
     appointment_types_ensure,
     availability_add,
+    availability_remove,
+    opening_hours_remove,
     resource_create,
     resource_update,
     time_off_add,
@@ -136,3 +144,39 @@ def test_time_off_over_a_booking_is_refused(clinic_admin, frontdesk, patient, ro
         reason="Conference (synthetic)",
     )
     assert (away.user_id, away.reason) == (doctor.pk, "Conference (synthetic)")
+
+
+def test_hours_with_bookings_ahead_cannot_be_removed(
+    clinic_admin, frontdesk, patient, room1, doctor
+):
+    """Given an evaluation at 9:00 in Room 1 with Casey, removing Room 1's opening hours or
+    Casey's working hours for that weekday is refused naming the booking, and nothing is
+    removed; hours of another weekday go."""
+    day = day_ahead()
+    appointment_book(
+        actor=frontdesk,
+        patient=patient,
+        kind="evaluation",
+        starts_at=at(day, 9),
+        resource=room1,
+        clinician=doctor,
+    )
+    when = f"9:00-10:00 on {day:%a} {day.day} {day:%b}"
+    room_hours = OpeningHours.objects.get(resource=room1, weekday=day.weekday())
+    with pytest.raises(BookingConflictError) as room_refused:
+        opening_hours_remove(actor=clinic_admin, hours=room_hours)
+    assert room_refused.value.message == (
+        f"Room 1 is booked {when}: move or cancel its bookings in these hours before removing them."
+    )
+    works = Availability.objects.get(user=doctor, weekday=day.weekday())
+    with pytest.raises(BookingConflictError) as staff_refused:
+        availability_remove(actor=clinic_admin, availability=works)
+    assert staff_refused.value.message == (
+        f"Casey Example is booked {when}: move or cancel those bookings before removing these "
+        "hours."
+    )
+    assert OpeningHours.objects.filter(pk=room_hours.pk).exists()
+    assert Availability.objects.filter(pk=works.pk).exists()
+    other = OpeningHours.objects.get(resource=room1, weekday=(day.weekday() + 1) % 7)
+    opening_hours_remove(actor=clinic_admin, hours=other)
+    assert not OpeningHours.objects.filter(pk=other.pk).exists()

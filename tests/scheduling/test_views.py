@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.scheduling.models import Appointment, Resource
+from ketaclinic.scheduling.models import Appointment, OpeningHours, Resource
 from ketaclinic.scheduling.services import appointment_book
 from tests.scheduling.factories import add_appointments, at, day_ahead
 
@@ -295,6 +295,31 @@ def test_the_clinic_admin_adds_a_chair_and_its_hours(clinic_admin, boston, clien
     assert refused.status_code == 400
     assert "Closing time must be after opening time: check the times." in refused.content.decode()
     assert chair.hours.count() == 1
+
+
+def test_removing_booked_hours_shows_the_booking_and_keeps_them(
+    clinic_admin, frontdesk, patient, room1, doctor, boston, client_for
+):
+    """Given an evaluation in Room 1, when the clinic admin removes Room 1's hours for that
+    weekday, the setup page comes back naming the booking and the hours are still there."""
+    day = day_ahead()
+    appointment_book(
+        actor=frontdesk,
+        patient=patient,
+        kind="evaluation",
+        starts_at=at(day, 9),
+        resource=room1,
+        clinician=doctor,
+    )
+    hours = OpeningHours.objects.get(resource=room1, weekday=day.weekday())
+    client = client_for(clinic_admin)
+    response = client.post(f"/schedule/manage/remove/hours/{hours.pk}/", follow=True)
+    assert response.status_code == 200
+    assert (
+        f"Room 1 is booked 9:00-10:00 on {day:%a} {day.day} {day:%b}: move or cancel its "
+        "bookings in these hours before removing them."
+    ) in response.content.decode()
+    assert OpeningHours.objects.filter(pk=hours.pk).exists()
 
 
 def test_the_front_desk_cannot_change_the_setup(frontdesk, boston, client_for):

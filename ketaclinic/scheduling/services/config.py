@@ -31,6 +31,7 @@ from ketaclinic.scheduling.services._common import (
     refuse,
     require_manager,
     span_label,
+    zone_of,
 )
 
 
@@ -205,10 +206,39 @@ def opening_hours_add(
     return hours
 
 
+def _booked_in_weekly_hours(
+    holds: QuerySet[Hold], *, site: Site, weekday: int, starts: dt.time, ends: dt.time
+) -> Hold | None:
+    """The first booking ahead that falls in these weekly hours, in the site's time."""
+    zone = zone_of(site)
+    ahead = holds.filter(active=True, ends_at__gt=dt.datetime.now(tz=dt.UTC)).order_by("starts_at")
+    for hold in ahead:
+        start, end = hold.starts_at.astimezone(zone), hold.ends_at.astimezone(zone)
+        if start.weekday() == weekday and start.time() < ends and end.time() > starts:
+            return hold
+    return None
+
+
 @transaction.atomic
 def opening_hours_remove(*, actor: User, hours: OpeningHours) -> None:
-    """Configuration, not a clinical record: the row is deleted (and the change audited)."""
-    require_manager(actor=actor, site=hours.resource.site)
+    """Configuration, not a clinical record: the row is deleted (and the change audited).
+    Refused while bookings ahead fall in these hours: move them first."""
+    site = hours.resource.site
+    require_manager(actor=actor, site=site)
+    booked = _booked_in_weekly_hours(
+        Hold.objects.filter(resource=hours.resource),
+        site=site,
+        weekday=hours.weekday,
+        starts=hours.opens_at,
+        ends=hours.closes_at,
+    )
+    if booked is not None:
+        raise BookingConflictError(
+            f"{hours.resource.name} is booked "
+            f"{span_label(site, booked.starts_at, booked.ends_at)}: move or cancel its "
+            "bookings in these hours before removing them.",
+            field="hours",
+        )
     audit(
         actor=actor,
         action=Action.DELETE,
@@ -272,7 +302,22 @@ def availability_add(
 
 @transaction.atomic
 def availability_remove(*, actor: User, availability: Availability) -> None:
+    """Refused while the clinician has bookings ahead at the site in these hours."""
     require_manager(actor=actor, site=availability.site)
+    booked = _booked_in_weekly_hours(
+        Hold.objects.filter(staff=availability.user, appointment__site=availability.site),
+        site=availability.site,
+        weekday=availability.weekday,
+        starts=availability.starts_at,
+        ends=availability.ends_at,
+    )
+    if booked is not None:
+        raise BookingConflictError(
+            f"{availability.user} is booked "
+            f"{span_label(availability.site, booked.starts_at, booked.ends_at)}: move or cancel "
+            "those bookings before removing these hours.",
+            field="availability",
+        )
     audit(
         actor=actor,
         action=Action.DELETE,
