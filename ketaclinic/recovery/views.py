@@ -57,13 +57,27 @@ def timeline_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     user = acting_user(request)
     patient = selectors.recovery_patient_get(user=user, patient_id=patient_id)
     today = site_today(patient.site)
-    end = _date_param(request, "end", today)
-    start = _date_param(request, "start", end - dt.timedelta(days=TIMELINE_DAYS - 1))
-    if start > end or (end - start).days > 731:
-        raise ApplicationError("Choose a range of up to two years, From before To.")
+    default_start = today - dt.timedelta(days=TIMELINE_DAYS - 1)
+    range_error = ""
+    try:
+        end = _date_param(request, "end", today)
+        start = _date_param(request, "start", end - dt.timedelta(days=TIMELINE_DAYS - 1))
+        if start > end or (end - start).days > 731:
+            raise ApplicationError("Choose a range of up to two years, From before To.")
+    except ApplicationError as error:
+        # Show the default range beside the message, with the dates as typed.
+        range_error, start, end = error.message, default_start, today
     timeline = timeline_get(patient=patient, start=start, end=end)
-    context = {"patient": patient, "timeline": timeline, "today": today}
-    return render(request, "recovery/timeline.html", context)
+    context = {
+        "patient": patient,
+        "timeline": timeline,
+        "today": today,
+        "range_error": range_error,
+        "default_days": TIMELINE_DAYS,
+        "typed_start": request.GET.get("start", "") if range_error else "",
+        "typed_end": request.GET.get("end", "") if range_error else "",
+    }
+    return render(request, "recovery/timeline.html", context, status=400 if range_error else 200)
 
 
 @login_required

@@ -130,6 +130,24 @@ def test_timeline_bad_date_is_400(client_for: ClientFor, nurse: User, patient: P
     assert "YYYY-MM-DD" in response.content.decode()
 
 
+def test_timeline_inverted_range_keeps_the_page_and_the_typed_dates(
+    client_for: ClientFor, nurse: User, patient: Patient
+) -> None:
+    """Given From after To, when opened, then 400 with the message beside the date fields,
+    the dates as typed, and the timeline of the default range below."""
+    url = reverse("recovery:timeline", args=[patient.pk]) + "?start=2026-11-20&end=2026-10-20"
+    response = client_for(nurse).get(url)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        "Choose a range of up to two years, From before To. Showing the last 180 days instead."
+        in page
+    )
+    assert 'value="2026-11-20" aria-invalid="true"' in page
+    assert 'value="2026-10-20"' in page
+    assert 'id="recovery-timeline"' in page
+
+
 def _fb_url(
     patient: Patient,
     target: AddictionTarget,
