@@ -231,10 +231,12 @@ class CheckinForm:
         valid = all([self.day_form.is_valid(), *(part.is_valid() for part in self.parts)])
         if valid and self.day_form.cleaned_data["day"] != self.day:
             shown = self.day_form.cleaned_data["day"]
+            when = f"{shown:%A, %B} {shown.day}, {shown.year}"
+            state = "which has ended" if shown < self.day else "which has not begun"
             self.day_form.add_error(
                 None,
-                f"This check-in was for {shown:%A, %B} {shown.day}, which has ended. Nothing "
-                f"was saved: fill in today's check-in.",
+                f"This check-in was for {when}, {state}. Nothing was saved: fill in today's "
+                "check-in.",
             )
             valid = False
         self._describe_errors()

@@ -216,7 +216,25 @@ def test_a_form_left_open_past_midnight_is_not_saved_for_the_new_day(
 
     content = response.content.decode()
     assert response.status_code == 400
-    assert f"This check-in was for {yesterday:%A, %B} {yesterday.day}, which has ended." in content
+    assert (
+        f"This check-in was for {yesterday:%A, %B} {yesterday.day}, {yesterday.year}, which "
+        "has ended." in content
+    )
+    assert DailyRecord.objects.count() == 0
+
+
+def test_a_check_in_for_a_later_day_is_not_saved(patient_client, alcohol, gambling):
+    """Given a check-in sent with tomorrow's date, then 400 saying that day has not begun,
+    and nothing is saved."""
+    tomorrow = patient_today(patient=alcohol.patient) + dt.timedelta(days=1)
+
+    response = patient_client.post(URL, _answers(alcohol, gambling, tomorrow))
+
+    assert response.status_code == 400
+    assert (
+        f"This check-in was for {tomorrow:%A, %B} {tomorrow.day}, {tomorrow.year}, which "
+        "has not begun." in response.content.decode()
+    )
     assert DailyRecord.objects.count() == 0
 
 
