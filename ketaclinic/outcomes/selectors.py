@@ -54,6 +54,7 @@ from ketaclinic.outcomes.survival import (
     cox_model,
     craving_before_after,
     kaplan_meier,
+    percent_days_abstinent,
     relapse_at,
 )
 from ketaclinic.patients.models import Sex, Target
@@ -271,7 +272,7 @@ def _pda(
 
     def percent(key: str, bucket: int) -> float | None:
         observed, used = counts.get((key, bucket), (0, 0))
-        return None if observed == 0 else (observed - used) / observed * 100
+        return percent_days_abstinent(observed - used, observed)
 
     series = tuple(
         PdaSeries(labels[key], tuple(percent(key, b) for b in buckets))
